@@ -1,0 +1,572 @@
+#include "api/flow.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "api/quantity.h"
+
+namespace acequia::api {
+namespace {
+
+// Accumulates errors while walking the document.
+class Checker {
+ public:
+  void Error(std::string path, std::string message) {
+    errors_.push_back({std::move(path), std::move(message)});
+  }
+  std::vector<FieldError> Take() { return std::move(errors_); }
+  bool clean() const { return errors_.empty(); }
+
+ private:
+  std::vector<FieldError> errors_;
+};
+
+std::string Index(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+std::string Field(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string KnownNames(std::span<const ComponentType> types) {
+  std::vector<std::string> names;
+  for (const auto& t : types) names.emplace_back(t.name);
+  std::sort(names.begin(), names.end());
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Names are DNS-1123 labels: they become metric labels and Kubernetes object/port names.
+bool IsValidName(const std::string& name) {
+  static const std::regex kName("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  return name.size() <= 63 && std::regex_match(name, kName);
+}
+
+std::optional<std::string> ScalarAt(const YAML::Node& map, std::string_view key,
+                                    const std::string& path, Checker& check, bool required) {
+  YAML::Node node = map[std::string(key)];
+  if (!node || node.IsNull()) {
+    if (required && node && key == "type") {
+      check.Error(Field(path, key),
+                  "required (YAML reads a bare null as no value: write \"null\" in quotes for "
+                  "the null sink)");
+    } else if (required) {
+      check.Error(Field(path, key), "required");
+    }
+    return std::nullopt;
+  }
+  if (!node.IsScalar()) {
+    check.Error(Field(path, key), "expected a string");
+    return std::nullopt;
+  }
+  return node.Scalar();
+}
+
+// Parses the `type` and properties of one component map against the catalogue.
+// Returns false when the component is unusable (no or unknown type).
+bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::string& path,
+                    Checker& check, std::string* type_out, PropertyValues* props_out) {
+  const std::string kind_name(ComponentKindName(kind));
+  auto type = ScalarAt(node, "type", path, check, true);
+  if (!type) return false;
+  const ComponentType* def = FindComponentType(kind, *type);
+  if (def == nullptr) {
+    check.Error(Field(path, "type"), "unknown " + kind_name + " type " + Quote(*type) +
+                                         " (known: " + KnownNames(CatalogOf(kind)) + ")");
+    return false;
+  }
+  *type_out = *type;
+  auto structural = StructuralKeys(kind);
+  for (const auto& kv : node) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(structural.begin(), structural.end(), key) != structural.end()) continue;
+    const PropertySpec* spec = def->Find(key);
+    if (spec == nullptr) {
+      std::string known;
+      for (const auto& p : def->properties) known += (known.empty() ? "" : ", ") + std::string(p.name);
+      check.Error(Field(path, key), "unknown property for " + kind_name + " type " + Quote(*type) +
+                                        (known.empty() ? " (it has none)" : " (known: " + known + ")"));
+      continue;
+    }
+    auto value = ParsePropertyValue(*spec, kv.second);
+    if (!value.ok()) {
+      check.Error(Field(path, key), value.status().message());
+      continue;
+    }
+    props_out->Set(key, std::move(value).value());
+  }
+  for (const auto& spec : def->properties) {
+    if (props_out->Has(spec.name)) continue;
+    if (spec.required) {
+      check.Error(Field(path, spec.name), "required by " + kind_name + " type " + Quote(*type));
+    } else if (spec.default_value) {
+      auto value = ParsePropertyText(spec, *spec.default_value);
+      if (value.ok()) props_out->Set(std::string(spec.name), std::move(value).value());
+    }
+  }
+  return true;
+}
+
+// Parses a named list section (sources, channels, sinks): checks names and duplicates.
+template <typename Fn>
+void ForEachNamed(const YAML::Node& spec, std::string_view key, Checker& check, Fn&& fn) {
+  const std::string path = Field("spec", key);
+  YAML::Node list = spec[std::string(key)];
+  if (!list || list.IsNull()) return;
+  if (!list.IsSequence()) {
+    check.Error(path, "expected a list");
+    return;
+  }
+  std::map<std::string, std::string> seen;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string item_path = Index(path, i);
+    const YAML::Node& item = list[i];
+    if (!item.IsMap()) {
+      check.Error(item_path, "expected a map with name and type");
+      continue;
+    }
+    auto name = ScalarAt(item, "name", item_path, check, true);
+    if (!name) continue;
+    if (!IsValidName(*name)) {
+      check.Error(Field(item_path, "name"),
+                  "invalid name " + Quote(*name) +
+                      ": use lower-case letters, digits and '-', starting and ending with a "
+                      "letter or digit, at most 63 characters");
+      continue;
+    }
+    auto [it, inserted] = seen.emplace(*name, item_path);
+    if (!inserted) {
+      check.Error(Field(item_path, "name"), "duplicate name " + Quote(*name) + " (also " +
+                                                it->second + ")");
+      continue;
+    }
+    fn(item, item_path, *name);
+  }
+}
+
+ComponentConfig DefaultSelector(const std::string& path) {
+  ComponentConfig selector;
+  selector.type = "replicating";
+  selector.path = path;
+  selector.properties.Set("optional", std::vector<std::string>{});
+  return selector;
+}
+
+void ParseSources(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+  ForEachNamed(spec, "sources", check, [&](const YAML::Node& node, const std::string& path,
+                                           const std::string& name) {
+    SourceConfig source;
+    source.name = name;
+    source.path = path;
+    if (!ParseComponent(node, ComponentKind::kSource, path, check, &source.type,
+                        &source.properties)) {
+      return;
+    }
+    YAML::Node channels = node["channels"];
+    if (!channels || channels.IsNull()) {
+      check.Error(Field(path, "channels"), "required: the channels this source writes to");
+    } else if (channels.IsScalar()) {
+      source.channels.push_back(channels.Scalar());
+    } else if (channels.IsSequence()) {
+      for (const auto& c : channels) {
+        if (c.IsScalar()) source.channels.push_back(c.Scalar());
+        else check.Error(Field(path, "channels"), "expected a list of channel names");
+      }
+      if (source.channels.empty()) {
+        check.Error(Field(path, "channels"), "must name at least one channel");
+      }
+    } else {
+      check.Error(Field(path, "channels"), "expected a list of channel names");
+    }
+    YAML::Node selector = node["selector"];
+    source.selector = DefaultSelector(Field(path, "selector"));
+    if (selector && !selector.IsNull()) {
+      if (!selector.IsMap()) {
+        check.Error(Field(path, "selector"), "expected a map with a type");
+      } else {
+        ComponentConfig parsed;
+        parsed.path = Field(path, "selector");
+        if (ParseComponent(selector, ComponentKind::kSelector, parsed.path, check, &parsed.type,
+                           &parsed.properties)) {
+          source.selector = std::move(parsed);
+        }
+      }
+    }
+    YAML::Node interceptors = node["interceptors"];
+    if (interceptors && !interceptors.IsNull()) {
+      if (!interceptors.IsSequence()) {
+        check.Error(Field(path, "interceptors"), "expected a list");
+      } else {
+        for (size_t i = 0; i < interceptors.size(); ++i) {
+          ComponentConfig interceptor;
+          interceptor.path = Index(Field(path, "interceptors"), i);
+          if (!interceptors[i].IsMap()) {
+            check.Error(interceptor.path, "expected a map with a type");
+            continue;
+          }
+          if (ParseComponent(interceptors[i], ComponentKind::kInterceptor, interceptor.path, check,
+                             &interceptor.type, &interceptor.properties)) {
+            source.interceptors.push_back(std::move(interceptor));
+          }
+        }
+      }
+    }
+    out.sources.push_back(std::move(source));
+  });
+}
+
+void ParseChannels(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+  ForEachNamed(spec, "channels", check, [&](const YAML::Node& node, const std::string& path,
+                                            const std::string& name) {
+    ComponentConfig channel;
+    channel.name = name;
+    channel.path = path;
+    if (ParseComponent(node, ComponentKind::kChannel, path, check, &channel.type,
+                       &channel.properties)) {
+      out.channels.push_back(std::move(channel));
+    }
+  });
+}
+
+void ParseSinks(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+  ForEachNamed(spec, "sinks", check, [&](const YAML::Node& node, const std::string& path,
+                                         const std::string& name) {
+    SinkConfig sink;
+    sink.name = name;
+    sink.path = path;
+    auto channel = ScalarAt(node, "channel", path, check, true);
+    if (!ParseComponent(node, ComponentKind::kSink, path, check, &sink.type, &sink.properties)) {
+      return;
+    }
+    if (channel) sink.channel = *channel;
+    out.sinks.push_back(std::move(sink));
+  });
+}
+
+void ParseSinkGroups(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+  ForEachNamed(spec, "sinkGroups", check, [&](const YAML::Node& node, const std::string& path,
+                                              const std::string& name) {
+    SinkGroupConfig group;
+    group.name = name;
+    group.path = path;
+    YAML::Node sinks = node["sinks"];
+    if (!sinks || !sinks.IsSequence() || sinks.size() == 0) {
+      check.Error(Field(path, "sinks"), "required: a list of at least one sink name");
+    } else {
+      for (const auto& s : sinks) {
+        if (s.IsScalar()) group.sinks.push_back(s.Scalar());
+        else check.Error(Field(path, "sinks"), "expected a list of sink names");
+      }
+    }
+    group.processor.path = Field(path, "processor");
+    YAML::Node processor = node["processor"];
+    if (!processor || processor.IsNull()) {
+      group.processor.type = "default";
+    } else if (!processor.IsMap()) {
+      check.Error(group.processor.path, "expected a map with a type");
+    } else {
+      ParseComponent(processor, ComponentKind::kSinkProcessor, group.processor.path, check,
+                     &group.processor.type, &group.processor.properties);
+    }
+    for (const auto& kv : node) {
+      std::string key = kv.first.as<std::string>();
+      if (key != "name" && key != "sinks" && key != "processor") {
+        check.Error(Field(path, key), "unknown field (known: name, sinks, processor)");
+      }
+    }
+    out.sink_groups.push_back(std::move(group));
+  });
+}
+
+void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+  if (auto mode = ScalarAt(spec, "mode", "spec", check, false)) {
+    if (*mode != "collector" && *mode != "sidecar") {
+      check.Error("spec.mode", "must be collector or sidecar, got " + Quote(*mode));
+    } else {
+      out.mode = *mode;
+    }
+  }
+  if (auto replicas = ScalarAt(spec, "replicas", "spec", check, false)) {
+    PropertySpec p{"replicas", PropertyType::kInt, std::nullopt, "", false, 0, 1000};
+    auto v = ParsePropertyText(p, *replicas);
+    if (v.ok()) out.replicas = std::get<int64_t>(*v);
+    else check.Error("spec.replicas", v.status().message());
+  }
+  if (YAML::Node inject = spec["inject"]; inject && !inject.IsNull()) {
+    if (!inject.IsMap()) {
+      check.Error("spec.inject", "expected a map");
+    } else {
+      for (const auto& kv : inject) {
+        std::string key = kv.first.as<std::string>();
+        if (key == "selector") {
+          YAML::Node labels = kv.second["matchLabels"];
+          if (labels && labels.IsMap()) {
+            for (const auto& l : labels) {
+              out.inject.match_labels[l.first.as<std::string>()] = l.second.as<std::string>();
+            }
+          } else {
+            check.Error("spec.inject.selector.matchLabels", "expected a map of labels");
+          }
+        } else if (key == "logVolume") {
+          if (kv.second.IsScalar() && !kv.second.Scalar().empty() && kv.second.Scalar()[0] == '/') {
+            out.inject.log_volume = kv.second.Scalar();
+          } else {
+            check.Error("spec.inject.logVolume", "expected an absolute path");
+          }
+        } else {
+          check.Error(Field("spec.inject", key), "unknown field (known: selector, logVolume)");
+        }
+      }
+    }
+  }
+  if (YAML::Node storage = spec["storage"]; storage && !storage.IsNull()) {
+    if (auto size = ScalarAt(storage, "size", "spec.storage", check, true)) {
+      auto bytes = ParseSize(*size);
+      if (bytes.ok()) out.storage_bytes = *bytes;
+      else check.Error("spec.storage.size", bytes.status().message());
+    }
+  }
+  if (YAML::Node metrics = spec["metrics"]; metrics && !metrics.IsNull()) {
+    if (auto port = ScalarAt(metrics, "port", "spec.metrics", check, false)) {
+      PropertySpec p{"port", PropertyType::kInt, std::nullopt, "", false, 1, 65535};
+      auto v = ParsePropertyText(p, *port);
+      if (v.ok()) out.metrics_port = std::get<int64_t>(*v);
+      else check.Error("spec.metrics.port", v.status().message());
+    }
+  }
+}
+
+// Rules that span components: wiring, capacities, ports.
+void CheckWiring(const FlowSpec& spec, Checker& check) {
+  std::map<std::string, const ComponentConfig*> channels;
+  for (const auto& c : spec.channels) channels[c.name] = &c;
+  std::set<std::string> read;
+  std::map<std::string, std::string> sink_groups_of;
+  std::map<int64_t, std::string> ports;
+  ports[spec.metrics_port] = "spec.metrics.port";
+
+  for (const auto& source : spec.sources) {
+    std::set<std::string> own(source.channels.begin(), source.channels.end());
+    for (size_t i = 0; i < source.channels.size(); ++i) {
+      const auto& name = source.channels[i];
+      auto it = channels.find(name);
+      if (it == channels.end()) {
+        check.Error(Index(Field(source.path, "channels"), i), "unknown channel " + Quote(name));
+        continue;
+      }
+      if (source.properties.Has("batchSize")) {
+        int64_t batch = source.properties.GetInt("batchSize");
+        int64_t tx = it->second->properties.GetInt("transactionCapacity");
+        if (batch > tx) {
+          check.Error(Field(source.path, "batchSize"),
+                      std::to_string(batch) + " is larger than the transactionCapacity (" +
+                          std::to_string(tx) + ") of channel " + Quote(name));
+        }
+      }
+    }
+    auto check_channels = [&](const std::vector<std::string>& names, const std::string& path) {
+      for (const auto& n : names) {
+        if (!own.count(n)) {
+          check.Error(path, "channel " + Quote(n) + " is not one of the source's channels");
+        }
+      }
+    };
+    const auto& sel = source.selector;
+    if (sel.type == "replicating") {
+      check_channels(sel.properties.GetList("optional"), Field(sel.path, "optional"));
+    } else if (sel.type == "multiplexing") {
+      for (const auto& [value, names] : sel.properties.GetListMap("mapping")) {
+        check_channels(names, Field(Field(sel.path, "mapping"), value));
+      }
+      for (const auto& [value, names] : sel.properties.GetListMap("optional")) {
+        check_channels(names, Field(Field(sel.path, "optional"), value));
+      }
+      check_channels(sel.properties.GetList("default"), Field(sel.path, "default"));
+      if (sel.properties.GetList("default").empty()) {
+        check.Error(Field(sel.path, "default"),
+                    "required: events whose header matches no mapping need a channel, or they "
+                    "would be lost");
+      }
+    }
+    if (source.properties.Has("port")) {
+      int64_t port = source.properties.GetInt("port");
+      auto [it, inserted] = ports.emplace(port, Field(source.path, "port"));
+      if (!inserted) {
+        check.Error(Field(source.path, "port"),
+                    "port " + std::to_string(port) + " is already used by " + it->second);
+      }
+    }
+  }
+  for (const auto& sink : spec.sinks) {
+    if (sink.channel.empty()) continue;
+    if (!channels.count(sink.channel)) {
+      check.Error(Field(sink.path, "channel"), "unknown channel " + Quote(sink.channel));
+    } else {
+      read.insert(sink.channel);
+    }
+  }
+  std::set<std::string> sink_names;
+  for (const auto& sink : spec.sinks) sink_names.insert(sink.name);
+  for (const auto& group : spec.sink_groups) {
+    for (size_t i = 0; i < group.sinks.size(); ++i) {
+      const auto& name = group.sinks[i];
+      const std::string path = Index(Field(group.path, "sinks"), i);
+      if (!sink_names.count(name)) {
+        check.Error(path, "unknown sink " + Quote(name));
+        continue;
+      }
+      auto [it, inserted] = sink_groups_of.emplace(name, group.path);
+      if (!inserted) check.Error(path, "sink " + Quote(name) + " is already in " + it->second);
+    }
+    if (group.processor.type == "default" && group.sinks.size() > 1) {
+      check.Error(Field(group.path, "processor"),
+                  "the default processor runs one sink; name a processor type for " +
+                      std::to_string(group.sinks.size()) + " sinks");
+    }
+  }
+  for (const auto& channel : spec.channels) {
+    if (!read.count(channel.name)) {
+      check.Error(channel.path, "channel " + Quote(channel.name) +
+                                    " is not read by any sink: its events would pile up");
+    }
+    if (channel.properties.Has("transactionCapacity") && channel.properties.Has("capacity") &&
+        channel.properties.GetInt("transactionCapacity") > channel.properties.GetInt("capacity")) {
+      check.Error(Field(channel.path, "transactionCapacity"),
+                  "must not exceed capacity (" +
+                      std::to_string(channel.properties.GetInt("capacity")) + ")");
+    }
+  }
+  for (const auto& sink : spec.sinks) {
+    if (!sink.properties.Has("batchSize") || !channels.count(sink.channel)) continue;
+    const auto* channel = channels[sink.channel];
+    if (channel->properties.Has("transactionCapacity") &&
+        sink.properties.GetInt("batchSize") > channel->properties.GetInt("transactionCapacity")) {
+      check.Error(Field(sink.path, "batchSize"),
+                  std::to_string(sink.properties.GetInt("batchSize")) +
+                      " is larger than the transactionCapacity (" +
+                      std::to_string(channel->properties.GetInt("transactionCapacity")) +
+                      ") of channel " + Quote(sink.channel));
+    }
+  }
+  if (spec.sources.empty()) check.Error("spec.sources", "at least one source is required");
+  if (spec.channels.empty()) check.Error("spec.channels", "at least one channel is required");
+  if (spec.sinks.empty()) check.Error("spec.sinks", "at least one sink is required");
+}
+
+constexpr std::array<std::string_view, 9> kSpecKeys = {
+    "mode", "replicas", "inject", "sources", "channels", "sinks", "sinkGroups", "storage",
+    "metrics"};
+
+}  // namespace
+
+std::string SourceConfig::Fingerprint() const {
+  std::string out = type + "|" + properties.Fingerprint() + "|channels=";
+  for (const auto& c : channels) out += c + ",";
+  out += "|selector=" + selector.Fingerprint() + "|interceptors=";
+  for (const auto& i : interceptors) out += i.Fingerprint() + ";";
+  return out;
+}
+
+const ComponentConfig* FlowSpec::FindChannel(std::string_view name) const {
+  for (const auto& c : channels) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_name) {
+  Checker check;
+  FlowParseResult result;
+  if (!root.IsMap()) {
+    result.errors.push_back({"", "expected a Flow manifest or its spec as a YAML map"});
+    return result;
+  }
+  Flow flow;
+  flow.name = std::string(default_name);
+  YAML::Node spec = root;
+  const bool manifest = root["spec"] || root["kind"] || root["apiVersion"];
+  if (manifest) {
+    if (auto api_version = ScalarAt(root, "apiVersion", "", check, false);
+        api_version && *api_version != kApiVersion) {
+      check.Error("apiVersion", "must be " + std::string(kApiVersion) + ", got " + Quote(*api_version));
+    }
+    if (auto kind = ScalarAt(root, "kind", "", check, false); kind && *kind != "Flow") {
+      check.Error("kind", "must be Flow, got " + Quote(*kind));
+    }
+    if (YAML::Node meta = root["metadata"]; meta && meta.IsMap()) {
+      if (auto name = ScalarAt(meta, "name", "metadata", check, false)) {
+        if (IsValidName(*name)) flow.name = *name;
+        else check.Error("metadata.name", "invalid name " + Quote(*name));
+      }
+      if (auto ns = ScalarAt(meta, "namespace", "metadata", check, false)) flow.namespace_name = *ns;
+    }
+    for (const auto& kv : root) {
+      std::string key = kv.first.as<std::string>();
+      if (key != "apiVersion" && key != "kind" && key != "metadata" && key != "spec" &&
+          key != "status") {
+        check.Error(key, "unknown field (known: apiVersion, kind, metadata, spec)");
+      }
+    }
+    spec = root["spec"];
+    if (!spec || !spec.IsMap()) {
+      check.Error("spec", "required: a map with sources, channels and sinks");
+      result.errors = check.Take();
+      return result;
+    }
+  }
+  for (const auto& kv : spec) {
+    std::string key = kv.first.as<std::string>();
+    if (std::find(kSpecKeys.begin(), kSpecKeys.end(), key) == kSpecKeys.end()) {
+      check.Error(Field("spec", key),
+                  "unknown field (known: mode, replicas, inject, sources, channels, sinks, "
+                  "sinkGroups, storage, metrics)");
+    }
+  }
+  ParseScalars(spec, flow.spec, check);
+  ParseChannels(spec, flow.spec, check);
+  ParseSources(spec, flow.spec, check);
+  ParseSinks(spec, flow.spec, check);
+  ParseSinkGroups(spec, flow.spec, check);
+  if (check.clean()) CheckWiring(flow.spec, check);
+  result.errors = check.Take();
+  if (result.errors.empty()) result.flow = std::move(flow);
+  return result;
+}
+
+FlowParseResult ParseFlow(std::string_view yaml_text, std::string_view default_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    FlowParseResult result;
+    std::ostringstream where;
+    where << "line " << e.mark.line + 1 << ", column " << e.mark.column + 1;
+    result.errors.push_back({"", "invalid YAML at " + where.str() + ": " + e.msg});
+    return result;
+  }
+  try {
+    return ParseFlowNode(root, default_name);
+  } catch (const YAML::Exception& e) {
+    FlowParseResult result;
+    result.errors.push_back({"", "malformed Flow: " + e.msg});
+    return result;
+  }
+}
+
+Result<Flow> LoadFlowFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound("cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string stem = std::filesystem::path(path).stem().string();
+  if (!IsValidName(stem)) stem = "flow";
+  FlowParseResult parsed = ParseFlow(text.str(), stem);
+  if (!parsed.flow) return Status::InvalidArgument(path + ":\n" + JoinErrors(parsed.errors));
+  return std::move(*parsed.flow);
+}
+
+}  // namespace acequia::api

@@ -1,0 +1,244 @@
+#include "api/property.h"
+
+#include <cassert>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+
+#include "api/quantity.h"
+
+namespace acequia::api {
+namespace {
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Null: return "null";
+    default: return "nothing";
+  }
+}
+
+Status CheckRange(const PropertySpec& spec, int64_t value) {
+  if (spec.min && value < *spec.min) {
+    return Status::InvalidArgument("must be at least " + std::to_string(*spec.min) + ", got " +
+                                   std::to_string(value));
+  }
+  if (spec.max && value > *spec.max) {
+    return Status::InvalidArgument("must be at most " + std::to_string(*spec.max) + ", got " +
+                                   std::to_string(value));
+  }
+  return Status::Ok();
+}
+
+Result<PropertyValue> ParseScalar(const PropertySpec& spec, std::string_view text) {
+  switch (spec.type) {
+    case PropertyType::kString: {
+      if (!spec.one_of.empty()) {
+        bool found = false;
+        std::string allowed;
+        for (std::string_view v : spec.one_of) {
+          found = found || v == text;
+          allowed += (allowed.empty() ? "" : ", ") + std::string(v);
+        }
+        if (!found) {
+          return Status::InvalidArgument("must be one of " + allowed + ", got \"" +
+                                         std::string(text) + "\"");
+        }
+      }
+      return PropertyValue(std::string(text));
+    }
+    case PropertyType::kInt: {
+      int64_t value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        return Status::InvalidArgument("expected an integer, got \"" + std::string(text) + "\"");
+      }
+      if (Status s = CheckRange(spec, value); !s.ok()) return s;
+      return PropertyValue(value);
+    }
+    case PropertyType::kBool:
+      if (text == "true") return PropertyValue(true);
+      if (text == "false") return PropertyValue(false);
+      return Status::InvalidArgument("expected true or false, got \"" + std::string(text) + "\"");
+    case PropertyType::kDuration: {
+      auto d = ParseDuration(text);
+      if (!d.ok()) return Status::InvalidArgument(d.status().message());
+      return PropertyValue(*d);
+    }
+    case PropertyType::kSize: {
+      auto size = ParseSize(text);
+      if (!size.ok()) return Status::InvalidArgument(size.status().message());
+      if (Status s = CheckRange(spec, *size); !s.ok()) return s;
+      return PropertyValue(*size);
+    }
+    case PropertyType::kStringList: {  // Flume's space-separated lists: "c1 c2"
+      std::vector<std::string> items;
+      size_t i = 0;
+      while (i < text.size()) {
+        while (i < text.size() && (text[i] == ' ' || text[i] == ',')) ++i;
+        size_t start = i;
+        while (i < text.size() && text[i] != ' ' && text[i] != ',') ++i;
+        if (i > start) items.emplace_back(text.substr(start, i - start));
+      }
+      return PropertyValue(std::move(items));
+    }
+    case PropertyType::kStringMap:
+    case PropertyType::kListMap:
+      if (text.empty() || text == "{}") {
+        return spec.type == PropertyType::kStringMap
+                   ? PropertyValue(std::map<std::string, std::string>{})
+                   : PropertyValue(ListMap{});
+      }
+      return Status::InvalidArgument("expected a map, got \"" + std::string(text) + "\"");
+  }
+  return Status::Internal("unhandled property type");
+}
+
+}  // namespace
+
+std::string_view PropertyTypeName(PropertyType type) {
+  switch (type) {
+    case PropertyType::kString: return "string";
+    case PropertyType::kInt: return "integer";
+    case PropertyType::kBool: return "boolean";
+    case PropertyType::kDuration: return "duration";
+    case PropertyType::kSize: return "size";
+    case PropertyType::kStringList: return "list of strings";
+    case PropertyType::kStringMap: return "map of strings";
+    case PropertyType::kListMap: return "map of string lists";
+  }
+  return "?";
+}
+
+Result<PropertyValue> ParsePropertyText(const PropertySpec& spec, std::string_view text) {
+  return ParseScalar(spec, text);
+}
+
+Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::Node& node) {
+  switch (spec.type) {
+    case PropertyType::kStringList: {
+      if (node.IsScalar()) return ParseScalar(spec, node.Scalar());
+      if (!node.IsSequence()) {
+        return Status::InvalidArgument("expected a list of strings, got " + Describe(node));
+      }
+      std::vector<std::string> items;
+      for (const auto& item : node) {
+        if (!item.IsScalar()) {
+          return Status::InvalidArgument("expected a list of strings, found " + Describe(item) +
+                                         " in it");
+        }
+        items.push_back(item.Scalar());
+      }
+      return PropertyValue(std::move(items));
+    }
+    case PropertyType::kStringMap: {
+      if (!node.IsMap()) return Status::InvalidArgument("expected a map, got " + Describe(node));
+      std::map<std::string, std::string> map;
+      for (const auto& kv : node) {
+        if (!kv.second.IsScalar()) {
+          return Status::InvalidArgument("value of \"" + kv.first.as<std::string>() +
+                                         "\" must be a string, got " + Describe(kv.second));
+        }
+        map[kv.first.as<std::string>()] = kv.second.Scalar();
+      }
+      return PropertyValue(std::move(map));
+    }
+    case PropertyType::kListMap: {
+      if (!node.IsMap()) return Status::InvalidArgument("expected a map, got " + Describe(node));
+      ListMap map;
+      PropertySpec list_spec = spec;
+      list_spec.type = PropertyType::kStringList;
+      for (const auto& kv : node) {
+        auto list = ParsePropertyValue(list_spec, kv.second);
+        if (!list.ok()) {
+          return Status::InvalidArgument("value of \"" + kv.first.as<std::string>() +
+                                         "\": " + list.status().message());
+        }
+        map[kv.first.as<std::string>()] = std::get<std::vector<std::string>>(*list);
+      }
+      return PropertyValue(std::move(map));
+    }
+    default:
+      if (!node.IsScalar()) {
+        return Status::InvalidArgument("expected a " + std::string(PropertyTypeName(spec.type)) +
+                                       ", got " + Describe(node));
+      }
+      return ParseScalar(spec, node.Scalar());
+  }
+}
+
+std::string FormatPropertyValue(const PropertyValue& value) {
+  struct Visitor {
+    std::string operator()(const std::string& s) const { return s; }
+    std::string operator()(int64_t v) const { return std::to_string(v); }
+    std::string operator()(bool v) const { return v ? "true" : "false"; }
+    std::string operator()(std::chrono::milliseconds d) const { return FormatDuration(d); }
+    std::string operator()(const std::vector<std::string>& list) const {
+      std::string out = "[";
+      for (size_t i = 0; i < list.size(); ++i) out += (i ? ", " : "") + list[i];
+      return out + "]";
+    }
+    std::string operator()(const std::map<std::string, std::string>& map) const {
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [k, v] : map) {
+        out += (first ? "" : ", ") + k + ": " + v;
+        first = false;
+      }
+      return out + "}";
+    }
+    std::string operator()(const ListMap& map) const {
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [k, v] : map) {
+        out += (first ? "" : ", ") + k + ": " + (*this)(v);
+        first = false;
+      }
+      return out + "}";
+    }
+  };
+  return std::visit(Visitor{}, value);
+}
+
+const PropertyValue& PropertyValues::Get(std::string_view name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) {
+    std::fprintf(stderr, "acequia: property \"%.*s\" read but never declared or set\n",
+                 static_cast<int>(name.size()), name.data());
+    std::abort();
+  }
+  return it->second;
+}
+
+const std::string& PropertyValues::GetString(std::string_view name) const {
+  return std::get<std::string>(Get(name));
+}
+int64_t PropertyValues::GetInt(std::string_view name) const { return std::get<int64_t>(Get(name)); }
+bool PropertyValues::GetBool(std::string_view name) const { return std::get<bool>(Get(name)); }
+std::chrono::milliseconds PropertyValues::GetDuration(std::string_view name) const {
+  return std::get<std::chrono::milliseconds>(Get(name));
+}
+const std::vector<std::string>& PropertyValues::GetList(std::string_view name) const {
+  return std::get<std::vector<std::string>>(Get(name));
+}
+const std::map<std::string, std::string>& PropertyValues::GetMap(std::string_view name) const {
+  return std::get<std::map<std::string, std::string>>(Get(name));
+}
+const ListMap& PropertyValues::GetListMap(std::string_view name) const {
+  return std::get<ListMap>(Get(name));
+}
+
+std::string PropertyValues::Fingerprint() const {
+  std::string out;
+  for (const auto& [name, value] : values_) {
+    out += name;
+    out += '=';
+    out += FormatPropertyValue(value);
+    out += ';';
+  }
+  return out;
+}
+
+}  // namespace acequia::api

@@ -1,0 +1,84 @@
+#include "tests/support/process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <stdexcept>
+#include <thread>
+
+#include "tests/support/test_env.h"
+
+namespace acequia::testing {
+
+ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_dir,
+                           std::map<std::string, std::string> env)
+    : argv_(std::move(argv)), log_dir_(std::move(log_dir)), env_(std::move(env)) {}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ > 0 && !exit_code_) {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+}
+
+void ChildProcess::Start() {
+  const std::string out = log_dir_ + "/stdout.log";
+  const std::string err = log_dir_ + "/stderr.log";
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    int out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err_fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out_fd, STDOUT_FILENO);
+    ::dup2(err_fd, STDERR_FILENO);
+    // The test runner may have blocked signals; the child starts with none blocked.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (const auto& [k, v] : env_) ::setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> args;
+    for (auto& a : argv_) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+}
+
+void ChildProcess::Signal(int sig) {
+  if (pid_ > 0 && !exit_code_) ::kill(pid_, sig);
+}
+
+std::optional<int> ChildProcess::Wait(std::chrono::milliseconds timeout) {
+  if (exit_code_) return exit_code_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool ChildProcess::Running() { return pid_ > 0 && !Wait(std::chrono::milliseconds(0)); }
+
+std::string ChildProcess::Stdout() const { return ReadFile(log_dir_ + "/stdout.log"); }
+std::string ChildProcess::Stderr() const { return ReadFile(log_dir_ + "/stderr.log"); }
+
+std::string AgentBinary() {
+#ifdef ACEQUIA_AGENT_BINARY
+  return ACEQUIA_AGENT_BINARY;
+#else
+  const char* path = std::getenv("ACEQUIA_AGENT_BINARY");
+  return path ? path : "acequia-agent";
+#endif
+}
+
+}  // namespace acequia::testing
