@@ -81,6 +81,7 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
   }
   *type_out = *type;
   auto structural = StructuralKeys(kind);
+  std::set<std::string> present;  // given, even if invalid: not reported as missing too
   for (const auto& kv : node) {
     std::string key = kv.first.as<std::string>();
     if (std::find(structural.begin(), structural.end(), key) != structural.end()) continue;
@@ -92,6 +93,7 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
                                         (known.empty() ? " (it has none)" : " (known: " + known + ")"));
       continue;
     }
+    present.insert(key);
     auto value = ParsePropertyValue(*spec, kv.second);
     if (!value.ok()) {
       check.Error(Field(path, key), value.status().message());
@@ -100,7 +102,7 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
     props_out->Set(key, std::move(value).value());
   }
   for (const auto& spec : def->properties) {
-    if (props_out->Has(spec.name)) continue;
+    if (props_out->Has(spec.name) || present.count(std::string(spec.name))) continue;
     if (spec.required) {
       check.Error(Field(path, spec.name), "required by " + kind_name + " type " + Quote(*type));
     } else if (spec.default_value) {

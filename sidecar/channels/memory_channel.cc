@@ -8,6 +8,7 @@ class MemoryTransaction final : public Transaction {
  public:
   explicit MemoryTransaction(MemoryChannel& channel) : channel_(channel) {}
   ~MemoryTransaction() override {
+    if (prepared_) channel_.Unreserve(puts_.size(), put_bytes_);
     if (!takes_.empty()) channel_.ReturnTakes(takes_);
   }
 
@@ -37,9 +38,18 @@ class MemoryTransaction final : public Transaction {
     return channel_.TakeInto(std::min(max, room), takes_, &take_bytes_);
   }
 
+  Status Prepare() override {
+    if (prepared_ || puts_.empty()) return Status::Ok();
+    if (Status s = channel_.Reserve(puts_.size(), put_bytes_); !s.ok()) return s;
+    prepared_ = true;
+    return Status::Ok();
+  }
+
   Status Commit() override {
     if (!puts_.empty()) {
-      if (Status s = channel_.CommitPuts(puts_, put_bytes_); !s.ok()) return s;
+      if (Status s = Prepare(); !s.ok()) return s;
+      channel_.CommitPuts(puts_, put_bytes_);
+      prepared_ = false;
       puts_.clear();
       put_bytes_ = 0;
     }
@@ -52,6 +62,8 @@ class MemoryTransaction final : public Transaction {
   }
 
   void Rollback(std::vector<Event>* unput) override {
+    if (prepared_) channel_.Unreserve(puts_.size(), put_bytes_);
+    prepared_ = false;
     if (unput != nullptr) *unput = std::move(puts_);
     puts_.clear();
     put_bytes_ = 0;
@@ -68,6 +80,7 @@ class MemoryTransaction final : public Transaction {
   std::vector<Event> takes_;
   int64_t put_bytes_ = 0;
   int64_t take_bytes_ = 0;
+  bool prepared_ = false;  // room for puts_ is reserved in the channel
 };
 
 MemoryChannel::Limits MemoryChannel::LimitsOf(const api::ComponentConfig& config) {
@@ -129,32 +142,50 @@ void MemoryChannel::Close() {
   not_full_.notify_all();
 }
 
-Status MemoryChannel::CommitPuts(std::vector<Event>& puts, int64_t bytes) {
+Status MemoryChannel::Reserve(size_t count, int64_t bytes) {
   std::unique_lock lock(mu_);
   if (limits_.byte_capacity > 0 && bytes > limits_.byte_capacity) {
     return Status::InvalidArgument("batch of " + std::to_string(bytes) +
                                    " body bytes can never fit byteCapacity of channel " + name_);
   }
   auto fits = [&] {
-    return queue_.size() + taken_ + puts.size() <= limits_.capacity &&
-           (limits_.byte_capacity == 0 || bytes_ + bytes <= limits_.byte_capacity);
+    return queue_.size() + taken_ + reserved_ + count <= limits_.capacity &&
+           (limits_.byte_capacity == 0 || bytes_ + reserved_bytes_ + bytes <= limits_.byte_capacity);
   };
   if (!fits()) {
     not_full_.wait_for(lock, limits_.keep_alive, [&] { return fits() || closed_; });
     if (!fits()) {
       return Status::ResourceExhausted("channel " + name_ + " is full (" +
-                                       std::to_string(queue_.size() + taken_) + " of " +
-                                       std::to_string(limits_.capacity) + " events)");
+                                       std::to_string(queue_.size() + taken_ + reserved_) +
+                                       " of " + std::to_string(limits_.capacity) + " events)");
     }
   }
+  reserved_ += count;
+  reserved_bytes_ += bytes;
+  return Status::Ok();
+}
+
+void MemoryChannel::Unreserve(size_t count, int64_t bytes) {
+  {
+    std::lock_guard lock(mu_);
+    reserved_ -= count;
+    reserved_bytes_ -= bytes;
+  }
+  not_full_.notify_all();
+}
+
+void MemoryChannel::CommitPuts(std::vector<Event>& puts, int64_t bytes) {
   const size_t count = puts.size();
-  for (auto& e : puts) queue_.push_back(std::move(e));
-  bytes_ += bytes;
-  PublishGaugesLocked();
-  lock.unlock();
+  {
+    std::lock_guard lock(mu_);
+    for (auto& e : puts) queue_.push_back(std::move(e));
+    reserved_ -= count;
+    reserved_bytes_ -= bytes;
+    bytes_ += bytes;
+    PublishGaugesLocked();
+  }
   not_empty_.notify_all();
   metrics_.put_successes->Increment(static_cast<double>(count));
-  return Status::Ok();
 }
 
 std::span<const Event> MemoryChannel::TakeInto(size_t max, std::vector<Event>& takes,

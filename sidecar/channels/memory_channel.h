@@ -1,6 +1,6 @@
 // The memory channel: a bounded in-memory queue of events (Flume's MemoryChannel). Fast; its
-// contents are lost when the agent dies. Capacity counts events queued plus events taken but not
-// yet committed, so a rollback always fits. Thread-safe: one mutex guards the queue; transactions
+// contents are lost when the agent dies. Capacity counts events queued, events taken but not yet
+// committed (so a rollback always fits) and room reserved by prepared puts. Thread-safe: one mutex guards the queue; transactions
 // touch it once per Put commit and once per Take.
 #pragma once
 
@@ -37,7 +37,9 @@ class MemoryChannel final : public Channel {
   static Limits LimitsOf(const api::ComponentConfig& config);
 
   // Called by transactions; each takes mu_.
-  Status CommitPuts(std::vector<Event>& puts, int64_t bytes);
+  Status Reserve(size_t count, int64_t bytes);
+  void Unreserve(size_t count, int64_t bytes);
+  void CommitPuts(std::vector<Event>& puts, int64_t bytes);
   std::span<const Event> TakeInto(size_t max, std::vector<Event>& takes, int64_t* bytes);
   void CommitTakes(size_t count, int64_t bytes);
   void ReturnTakes(std::vector<Event>& takes);
@@ -50,8 +52,10 @@ class MemoryChannel final : public Channel {
   std::condition_variable not_full_;
   Limits limits_;
   std::deque<Event> queue_;
-  size_t taken_ = 0;     // events taken by open transactions
-  int64_t bytes_ = 0;    // body bytes queued or taken by open transactions
+  size_t taken_ = 0;           // events taken by open transactions
+  size_t reserved_ = 0;        // room reserved by prepared puts
+  int64_t bytes_ = 0;          // body bytes queued or taken by open transactions
+  int64_t reserved_bytes_ = 0;
   bool closed_ = false;
 };
 

@@ -28,7 +28,12 @@ class Transaction {
   // Takes up to `max` events from the head of the channel. The transaction keeps them (so that a
   // rollback can return them); the span stays valid until the next Take, Commit or Rollback.
   virtual std::span<const Event> Take(size_t max) = 0;
-  // Makes puts visible and takes final. A put commit may wait up to the channel's keepAlive for
+  // Reserves room in the channel for the staged puts, waiting up to the channel's keepAlive; then
+  // fails with ResourceExhausted ("channel full"). After a successful Prepare, Commit cannot fail
+  // for lack of room: a source writing to several channels prepares all of them before it
+  // commits any, so a full channel means no channel got the batch.
+  virtual Status Prepare() = 0;
+  // Makes puts visible (preparing first if needed) and takes final. A put commit may wait up to the channel's keepAlive for
   // room and then fails with ResourceExhausted ("channel full"), leaving the transaction open
   // for Rollback.
   virtual Status Commit() = 0;

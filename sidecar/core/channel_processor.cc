@@ -109,20 +109,27 @@ Status ChannelProcessor::Process(std::vector<Event>& events) {
       if (share.required) failure = s;
     }
   }
-  // Required channels first: once one fails, nothing more is committed anywhere.
+  // Reserve room everywhere before committing anywhere: a full required channel means no
+  // channel gets the batch; a full optional channel just misses it.
   for (size_t c = 0; c < shares.size() && failure.ok(); ++c) {
-    if (!shares[c].tx || !shares[c].required) continue;
-    if (Status s = shares[c].tx->Commit(); !s.ok()) {
-      // Channels committed before this one keep the batch, and a retry may duplicate it there
-      // (at-least-once); the remaining channels are rolled back below.
-      failure = s;
-      continue;
+    auto& share = shares[c];
+    if (!share.tx) continue;
+    if (Status s = share.tx->Prepare(); !s.ok()) {
+      share.tx->Rollback(nullptr);
+      share.tx.reset();
+      if (share.required) failure = s;
     }
-    shares[c].tx.reset();
   }
   for (auto& share : shares) {
     if (!share.tx) continue;
-    if (!failure.ok() || !share.tx->Commit().ok()) share.tx->Rollback(nullptr);
+    if (!failure.ok()) {
+      share.tx->Rollback(nullptr);
+    } else if (Status s = share.tx->Commit(); !s.ok()) {
+      share.tx->Rollback(nullptr);
+      // A prepared commit fails only for a broken store (a disk error in a durable channel):
+      // channels committed before it keep the batch, and the retry may duplicate it there.
+      if (share.required) failure = s;
+    }
   }
   if (!failure.ok()) return fail(failure);
   events.clear();

@@ -1,0 +1,46 @@
+# Acequia: the two commands a newcomer needs are `make demo` and `make test`.
+# Everything else is for developers.
+SHELL := /bin/bash
+PRESET ?= default
+BUILD_DIR := build/$(PRESET)
+
+.PHONY: all setup configure build test check-all demo bench asan format reference clean
+
+all: build
+
+setup:
+	@scripts/setup
+
+configure: setup
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build --preset $(PRESET)
+
+# Every test but the ones labelled slow (soak, fuzzing); finishes in minutes on 2 cores.
+test: build
+	@ctest --preset $(PRESET)
+
+# Every test, slow ones included.
+check-all: build
+	@ctest --preset all
+
+demo: build
+	@scripts/demo
+
+bench: build
+	@ACEQUIA_AGENT=$(BUILD_DIR)/sidecar/acequia-agent bench/agent_throughput
+
+# Debug build with AddressSanitizer and UndefinedBehaviorSanitizer, then the tests.
+asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+# Regenerates docs/reference.md from the component tables in api/catalog.cc.
+reference: build
+	@$(BUILD_DIR)/sidecar/acequia-agent reference > docs/reference.md
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	@rm -rf build
