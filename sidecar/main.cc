@@ -7,6 +7,7 @@
 
 #include "api/flow.h"
 #include "api/quantity.h"
+#include "api/reference.h"
 #include "common/logging.h"
 #include "sidecar/agent.h"
 
@@ -17,6 +18,7 @@ constexpr const char* kUsage = R"(acequia-agent: runs a Flow — sources, interc
 Usage:
   acequia-agent [run] --config FILE [options]   run the flow in FILE (a Flow manifest or its spec)
   acequia-agent validate FILE...                check configs; print every error, exit 1 if any
+  acequia-agent reference                       print the component reference (Markdown)
   acequia-agent version
 
 Options:
@@ -60,6 +62,10 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && args[0] == "version") {
     std::printf("acequia-agent 0.1.0\n");
+    return 0;
+  }
+  if (!args.empty() && args[0] == "reference") {
+    std::fputs(acequia::api::ComponentReferenceMarkdown().c_str(), stdout);
     return 0;
   }
   if (!args.empty() && args[0] == "validate") {

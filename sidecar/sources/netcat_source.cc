@@ -83,8 +83,8 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
     if (used_ == buffer_.size() || (used_ > source_.max_line_ + 1 && !discarding_)) {
       if (!discarding_) {
         ++received;
-        Reject(used_);
         discarding_ = true;
+        Reject(used_);
       }
       used_ = 0;
     }
