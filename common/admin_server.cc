@@ -1,6 +1,7 @@
 #include "common/admin_server.h"
 
 #include <cpprest/http_listener.h>
+#include <pplx/threadpool.h>
 #include <prometheus/text_serializer.h>
 
 namespace acequia {
@@ -44,6 +45,10 @@ Status AdminServer::Start() {
     return Status::Unavailable("cannot serve metrics on " + url + ": " + e.what());
   }
   return Status::Ok();
+}
+
+void AdminServer::LimitHttpThreads(size_t threads) {
+  crossplat::threadpool::initialize_with_threads(threads);
 }
 
 void AdminServer::Stop() {

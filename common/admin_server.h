@@ -32,6 +32,10 @@ class AdminServer {
   Status Start();
   void Stop();
 
+  // cpprestsdk serves every HTTP listener and client of the process from one thread pool of 40
+  // threads by default. Call before any HTTP use to size it; each idle thread costs memory.
+  static void LimitHttpThreads(size_t threads);
+
  private:
   std::string bind_;
   int port_;

@@ -113,6 +113,11 @@ void Agent::Reload(const std::string& content) {
                                          << ", which needs a restart";
     return;
   }
+  if (parsed.flow->spec.metrics_port != flow_->spec.metrics_port && !options_.metrics_port) {
+    LogMessage(LogLevel::kWarn, kScope) << "spec.metrics.port changed to "
+                                        << parsed.flow->spec.metrics_port
+                                        << "; it takes effect when the agent restarts";
+  }
   Status s = runtime_->Apply(*parsed.flow);
   if (s.code() == Status::Code::kInvalidArgument) {
     metrics_->ConfigReloads("rejected").Increment();

@@ -8,6 +8,7 @@
 #include "api/flow.h"
 #include "api/quantity.h"
 #include "api/reference.h"
+#include "common/admin_server.h"
 #include "common/logging.h"
 #include "sidecar/agent.h"
 
@@ -119,6 +120,7 @@ int main(int argc, char** argv) {
   }
   if (options.config_path.empty()) return Fail("--config FILE is required");
   acequia::sidecar::Agent::BlockSignals();
+  acequia::AdminServer::LimitHttpThreads(8);
   acequia::sidecar::Agent agent(std::move(options));
   return agent.Run();
 }

@@ -107,8 +107,19 @@ std::unique_ptr<Transaction> MemoryChannel::Begin() {
 
 bool MemoryChannel::WaitForEvents(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return not_empty_.wait_for(lock, timeout, [&] { return !queue_.empty() || closed_; }) &&
-         !queue_.empty();
+  const uint64_t generation = wake_generation_;
+  not_empty_.wait_for(lock, timeout, [&] {
+    return !queue_.empty() || closed_ || wake_generation_ != generation;
+  });
+  return !queue_.empty();
+}
+
+void MemoryChannel::WakeWaiters() {
+  {
+    std::lock_guard lock(mu_);
+    ++wake_generation_;
+  }
+  not_empty_.notify_all();
 }
 
 size_t MemoryChannel::Size() const {

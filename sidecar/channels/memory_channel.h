@@ -23,6 +23,7 @@ class MemoryChannel final : public Channel {
   size_t Capacity() const override;
   size_t TransactionCapacity() const override;
   Status Reconfigure(const api::ComponentConfig& config) override;
+  void WakeWaiters() override;
   void Close() override;
 
  private:
@@ -56,6 +57,7 @@ class MemoryChannel final : public Channel {
   size_t reserved_ = 0;        // room reserved by prepared puts
   int64_t bytes_ = 0;          // body bytes queued or taken by open transactions
   int64_t reserved_bytes_ = 0;
+  uint64_t wake_generation_ = 0;  // bumped by WakeWaiters
   bool closed_ = false;
 };
 

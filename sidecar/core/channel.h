@@ -55,7 +55,9 @@ class Channel {
   // Applies changed properties of the same type in place, keeping the events. Returns
   // InvalidArgument when the change cannot be applied live (the caller then replaces the channel).
   virtual Status Reconfigure(const api::ComponentConfig& config) = 0;
-  // Wakes every waiter; used at shutdown.
+  // Makes every WaitForEvents call in progress return now (a sink runner that is stopping).
+  virtual void WakeWaiters() = 0;
+  // Wakes every waiter for good; used at shutdown.
   virtual void Close() = 0;
 };
 

@@ -31,6 +31,7 @@ void SinkRunner::Stop(Clock::time_point deadline) {
     stopping_ = true;
   }
   wake_.notify_all();
+  channel_.WakeWaiters();
   if (thread_.joinable()) thread_.join();
 }
 
