@@ -90,8 +90,10 @@ const std::vector<ComponentType>& Sinks() {
        "without inUseSuffix when closed, so readers never see a partial file.",
        {
            P{"directory", T::kString, std::nullopt,
-             "Output directory; may hold escapes %Y %m %d %H %M %S and %{header}, resolved per "
-             "event.",
+             "Output directory; may hold escapes %Y %m %d %H %M %S (from the event's timestamp "
+             "header, or the clock when it has none), %{header} and %% for a literal %, resolved "
+             "per event. Unknown escapes stay as written; '/' and '..' in header values are "
+             "replaced so an event cannot leave the directory.",
              true},
            P{"rollInterval", T::kDuration, "30s", "Roll after this long (0: never by time)."},
            P{"rollSize", T::kSize, "0", "Roll once a file holds this many bytes (0: never).", false,

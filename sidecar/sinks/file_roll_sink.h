@@ -1,0 +1,131 @@
+// The file_roll sink (Flume's RollingFileSink, with the HDFS sink's path escapes): writes each
+// event body followed by '\n' to a file under `directory`, which may hold the escapes
+// %Y %m %d %H %M %S (from the event's "timestamp" header in ms since the epoch, in the local time
+// zone; the current clock when the header is missing or useLocalTimeStamp is set), %{header}
+// (the header's value, with '/' and ".." made harmless so an event cannot leave the directory)
+// and %% (a literal %); other escapes are kept as written.
+//
+// Files are named <filePrefix><creation ms>-<n><fileSuffix> and carry <inUseSuffix> while they
+// are written; rolling closes a file and renames it without inUseSuffix, so readers never see a
+// partial file. A file rolls after rollInterval, rollSize bytes or rollCount events; it is only
+// created when its first event arrives, and no existing file is ever overwritten. At most
+// kMaxOpenFiles are open at once (the least recently used one rolls first).
+//
+// A batch is appended to per-file buffers and written with one write per file; when a write
+// fails, every file the batch touched is truncated back to its length before the batch, so the
+// runner's retry does not duplicate lines.
+// Threading: every call comes from the sink's runner thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "api/flow.h"
+#include "sidecar/core/sink.h"
+
+namespace acequia::sidecar {
+
+class FileRollSink final : public Sink {
+ public:
+  static constexpr size_t kMaxOpenFiles = 64;
+
+  explicit FileRollSink(const api::SinkConfig& config);
+  ~FileRollSink() override;
+  FileRollSink(const FileRollSink&) = delete;
+  FileRollSink& operator=(const FileRollSink&) = delete;
+
+  Status Start() override;
+  Status Deliver(std::span<const Event> events) override;
+  Status Tick() override;
+  void Stop() override;
+  size_t BatchSize() const override { return batch_size_; }
+
+  size_t OpenFileCount() const { return files_.size(); }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // One piece of the directory pattern.
+  struct Segment {
+    enum class Kind { kLiteral, kYear, kMonth, kDay, kHour, kMinute, kSecond, kHeader };
+    Kind kind;
+    std::string text;  // the literal, or the header name
+  };
+
+  // A file being written. `bytes`/`events` include the batch in flight; `written` is what the
+  // file holds on disk.
+  struct OpenFile {
+    std::string directory;
+    std::string name;  // without inUseSuffix
+    std::string in_use_path;
+    int fd = -1;
+    int64_t created_ms = 0;
+    Clock::time_point opened_at;
+    uint64_t last_used = 0;
+    int64_t bytes = 0;
+    int64_t events = 0;
+    int64_t written = 0;
+    std::string pending;
+    // Bookkeeping of the batch in flight, to undo it when a write fails.
+    bool touched = false;
+    bool created_in_batch = false;
+    int64_t bytes_before_batch = 0;
+    int64_t events_before_batch = 0;
+  };
+
+  static std::vector<Segment> ParsePattern(const std::string& pattern);
+
+  // The directory of `event`: a reference to a cache or to dir_buf_, valid until the next call.
+  const std::string& ResolveDirectory(const Event& event);
+  const std::tm& LocalTime(int64_t seconds);
+  int64_t NowMs();
+  // The open file for `event`, opened (with its directories) when needed; nullptr and *status on
+  // failure.
+  OpenFile* FileFor(const Event& event, Status* status);
+  Result<std::unique_ptr<OpenFile>> Open(const std::string& directory);
+  Status Flush(OpenFile& file);
+  // Takes `file` out of the open set: closed and renamed now, or after the batch when the batch
+  // in flight wrote to it.
+  void Retire(OpenFile* file);
+  void RollExpired(Clock::time_point now);
+  // Closes and renames a file whose writes are complete.
+  void Finalize(OpenFile& file);
+  void CommitBatch();
+  void AbortBatch();
+
+  const std::string scope_;
+  const std::string pattern_;
+  const std::vector<Segment> segments_;
+  bool has_escapes_ = false;
+  bool has_time_ = false;
+  bool has_header_ = false;
+  const std::chrono::milliseconds roll_interval_;
+  const int64_t roll_size_;
+  const int64_t roll_count_;
+  const size_t batch_size_;
+  const std::string file_prefix_;
+  const std::string file_suffix_;
+  const std::string in_use_suffix_;
+  const bool use_local_timestamp_;
+
+  std::unordered_map<std::string, std::unique_ptr<OpenFile>> files_;
+  std::vector<std::unique_ptr<OpenFile>> retiring_;  // rolled during the batch in flight
+  std::vector<OpenFile*> touched_;                   // written by the batch in flight
+  OpenFile* last_ = nullptr;                         // the most recently used open file
+  uint64_t use_clock_ = 0;
+  uint64_t file_counter_ = 0;
+
+  std::string dir_buf_;
+  int64_t batch_now_ms_ = -1;  // the clock, read once per batch when needed
+  int64_t tm_second_ = INT64_MIN;
+  std::tm tm_{};
+  int64_t dir_second_ = INT64_MIN;  // patterns with time escapes only: directory per second
+  std::string dir_cache_;
+};
+
+}  // namespace acequia::sidecar
