@@ -5,18 +5,13 @@
 #include <thread>
 
 #include "api/flow.h"
+#include "tests/support/component_configs.h"
 
 namespace acequia::sidecar {
 namespace {
 
 api::ComponentConfig MemoryConfig(const std::string& extra) {
-  auto parsed = api::ParseFlow(R"(
-sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1}]
-channels: [{name: c, type: memory, )" + extra + R"(}]
-sinks: [{name: k, type: "null", channel: c, batchSize: 1}]
-)");
-  EXPECT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-  return parsed.flow->spec.channels.at(0);
+  return testing::ChannelConfig("type: memory, " + extra);
 }
 
 std::vector<Event> Events(int from, int to) {

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "sidecar/channels/memory_channel.h"
+#include "tests/support/component_configs.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
@@ -46,15 +47,6 @@ class RecordingSink final : public Sink {
   std::vector<std::string> delivered_;
 };
 
-api::ComponentConfig ChannelConfig() {
-  auto parsed = api::ParseFlow(R"(
-sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 10}]
-channels: [{name: c, type: memory, capacity: 100, transactionCapacity: 10}]
-sinks: [{name: k, type: "null", channel: c, batchSize: 3}]
-)");
-  EXPECT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-  return parsed.flow->spec.channels[0];
-}
 
 void PutBodies(Channel& channel, int n) {
   auto tx = channel.Begin();
@@ -67,7 +59,8 @@ void PutBodies(Channel& channel, int n) {
 class SinkRunnerTest : public ::testing::Test {
  protected:
   AgentMetrics metrics_{"test"};
-  MemoryChannel channel_{ChannelConfig(), metrics_.ForChannel("c", "memory")};
+  MemoryChannel channel_{testing::ChannelConfig("type: memory, capacity: 100, transactionCapacity: 10"),
+                        metrics_.ForChannel("c", "memory")};
   SinkRunner::Options fast_{std::chrono::milliseconds(5), std::chrono::milliseconds(20),
                             std::chrono::milliseconds(20)};
 };

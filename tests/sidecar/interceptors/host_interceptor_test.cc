@@ -8,21 +8,13 @@
 
 #include "api/flow.h"
 #include "sidecar/core/registry.h"
+#include "tests/support/component_configs.h"
 
 namespace acequia::sidecar {
 namespace {
 
 api::ComponentConfig HostConfig(const std::string& extra) {
-  auto parsed = api::ParseFlow(R"(
-sources:
-  - {name: s, type: netcat, port: 7000, channels: [c], batchSize: 1,
-     interceptors: [{type: host)" +
-                               extra + R"(}]}
-channels: [{name: c, type: memory}]
-sinks: [{name: k, type: "null", channel: c, batchSize: 1}]
-)");
-  EXPECT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-  return parsed.flow->spec.sources.at(0).interceptors.at(0);
+  return testing::InterceptorConfig("type: host" + extra);
 }
 
 TEST(HostInterceptorTest, SetsTheHostNameWhenUseIpIsFalse) {

@@ -10,6 +10,7 @@
 #include "api/flow.h"
 #include "sidecar/core/registry.h"
 #include "tests/support/test_env.h"
+#include "tests/support/component_configs.h"
 
 namespace acequia::sidecar {
 namespace {
@@ -20,14 +21,8 @@ using acequia::testing::TempDir;
 using acequia::testing::WaitFor;
 
 api::SinkConfig FileRollConfig(const std::string& directory, const std::string& extra = "") {
-  auto parsed = api::ParseFlow(R"(
-sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1}]
-channels: [{name: c, type: memory, capacity: 10000, transactionCapacity: 1000}]
-sinks: [{name: archive, type: file_roll, channel: c, directory: ")" +
-                               directory + "\"" + extra + R"(}]
-)");
-  EXPECT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-  return parsed.flow->spec.sinks.at(0);
+  return testing::SinkConfig("name: archive, type: file_roll, directory: \"" + directory + "\"" +
+                             extra);
 }
 
 Event MakeEvent(std::string body,

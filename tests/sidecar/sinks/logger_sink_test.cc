@@ -8,19 +8,13 @@
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
 #include "tests/support/test_env.h"
+#include "tests/support/component_configs.h"
 
 namespace acequia::sidecar {
 namespace {
 
 api::SinkConfig LoggerConfig(const std::string& extra) {
-  auto parsed = api::ParseFlow(R"(
-sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1}]
-channels: [{name: c, type: memory, transactionCapacity: 1000}]
-sinks: [{name: printer, type: logger, channel: c)" +
-                               extra + R"(}]
-)");
-  EXPECT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-  return parsed.flow->spec.sinks.at(0);
+  return testing::SinkConfig("name: printer, type: logger" + extra);
 }
 
 Event MakeEvent(std::string body, const std::vector<std::pair<std::string, std::string>>& headers) {

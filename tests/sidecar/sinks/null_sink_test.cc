@@ -4,19 +4,13 @@
 
 #include "api/flow.h"
 #include "sidecar/core/registry.h"
+#include "tests/support/component_configs.h"
 
 namespace acequia::sidecar {
 namespace {
 
 api::SinkConfig NullConfig(const std::string& extra) {
-  auto parsed = api::ParseFlow(R"(
-sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1}]
-channels: [{name: c, type: memory, transactionCapacity: 1000}]
-sinks: [{name: k, type: "null", channel: c)" +
-                               extra + R"(}]
-)");
-  EXPECT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-  return parsed.flow->spec.sinks.at(0);
+  return testing::SinkConfig("name: k, type: \"null\"" + extra);
 }
 
 TEST(NullSinkTest, AcceptsEveryBatch) {
