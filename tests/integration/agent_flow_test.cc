@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 #include <sstream>
+#include <thread>
+#include <atomic>
 
 #include "tests/support/agent_fixture.h"
 #include "tests/support/net_client.h"
@@ -198,6 +200,39 @@ TEST(AgentFlowTest, ConfigChangesApplyLiveAndBadOnesAreRejected) {
   auto all = ReadLinesUnder(out + "/netcat", Any);
   EXPECT_EQ(all.size(), 3u);
   EXPECT_EQ(reloaded, (std::vector<std::string>{"after", "still running"}));
+}
+
+TEST(AgentFlowTest, AFullChannelDoesNotStallTheHealthEndpoints) {
+  AgentFixture agent;
+  const int http_port = FreePort();
+  WriteFile(agent.dir() / "blocker", "");  // the sink writes below a file: it can never deliver
+  agent.WriteConfig(R"(
+sources: [{name: web, type: http, bind: 127.0.0.1, port: )" + std::to_string(http_port) + R"(, channels: [c]}]
+channels: [{name: c, type: memory, capacity: 1, transactionCapacity: 1, keepAlive: 500ms}]
+sinks: [{name: out, type: file_roll, channel: c, directory: ")" + agent.dir() / "blocker/out" +
+                     R"(", batchSize: 1}]
+metrics: {port: {metrics_port}}
+)");
+  ASSERT_TRUE(agent.Start({"--drain-timeout", "1s"})) << agent.Log();
+  const std::string url = "http://127.0.0.1:" + std::to_string(http_port) + "/";
+  ASSERT_EQ(HttpPost(url, R"([{"body": "fills the channel"}])", "application/json").status, 200);
+  // More blocked commits than cpprest has pool threads: each waits keepAlive, one at a time.
+  std::vector<std::thread> posts;
+  std::atomic<int> unavailable{0};
+  for (int i = 0; i < 10; ++i) {
+    posts.emplace_back([&] {
+      if (HttpPost(url, R"([{"body": "x"}])", "application/json").status == 503) ++unavailable;
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto start = std::chrono::steady_clock::now();
+  auto ready = HttpGet("http://127.0.0.1:" + std::to_string(agent.metrics_port()) + "/readyz");
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_LT(waited, std::chrono::milliseconds(400)) << "/readyz waited behind blocked commits";
+  for (auto& t : posts) t.join();
+  EXPECT_EQ(unavailable, 10) << "every request that found the channel full got 503";
+  EXPECT_EQ(agent.Terminate(), 0);
 }
 
 TEST(AgentFlowTest, HealthAndReadinessEndpoints) {
