@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 PRESET ?= default
 BUILD_DIR := build/$(PRESET)
+# ccache shares objects between checkouts (CI clones afresh) when paths are made relative.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: all setup configure build test check-all demo bench asan format reference clean
 
