@@ -55,6 +55,8 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
     const SourceMetrics& metrics = source_.processor_.metrics();
     size_t start = 0;
     size_t received = 0;
+    // One allocation per batch instead of regrowing the vector line by line.
+    if (pending_.capacity() == 0) pending_.reserve(source_.batch_size_);
     while (start < used_) {
       const char* begin = buffer_.data() + start;
       const char* newline = static_cast<const char*>(std::memchr(begin, '\n', used_ - start));
@@ -70,7 +72,7 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
           Reject(length);
         } else {
           pending_.push_back(Event{{}, std::string(begin, length)});
-          replies_.push_back(Reply::kOk);
+          if (source_.ack_) replies_.push_back(Reply::kOk);
         }
       }
       start += consumed;
@@ -116,6 +118,7 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
         rest.assign(std::make_move_iterator(cut), std::make_move_iterator(pending_.end()));
       }
       pending_.clear();
+      const size_t lines = batch.size();
       Status s = source_.processor_.Process(batch);
       if (s.code() == Status::Code::kResourceExhausted) {
         batch.insert(batch.end(), std::make_move_iterator(rest.begin()),
@@ -127,8 +130,15 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
       if (!s.ok()) {  // can never be committed (larger than the channel): tell the client
         LogMessage(LogLevel::kError, "source/" + source_.name_) << s.message();
         failure_ = s.message();
-        for (auto& r : replies_) r = r == Reply::kOk ? Reply::kFailed : r;
+        // Only this batch's lines failed: the (ok_done_ + 1)th to (ok_done_ + lines)th OK reply.
+        size_t ordinal = 0;
+        for (auto& r : replies_) {
+          if (r != Reply::kOk) continue;
+          if (ordinal >= ok_done_ && ordinal < ok_done_ + lines) r = Reply::kFailed;
+          ++ordinal;
+        }
       }
+      ok_done_ += lines;
       pending_ = std::move(rest);
     }
     full_logged_ = false;
@@ -151,6 +161,7 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
   }
 
   void WriteReplies() {
+    ok_done_ = 0;
     if (!source_.ack_ || replies_.empty()) {
       replies_.clear();
       Read();
@@ -200,6 +211,7 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
   bool discarding_ = false;
   std::vector<Event> pending_;
   std::string failure_;
+  size_t ok_done_ = 0;  // lines of replies_ already handed to Process in this round
   bool full_logged_ = false;
   std::vector<Reply> replies_;
   std::string out_;

@@ -131,6 +131,23 @@ TEST_F(NetcatSourceTest, AFullChannelHoldsBackAcksUntilThereIsRoomAndLosesNothin
   for (int i = 0; i < 12; ++i) EXPECT_EQ(client.ReadLine(), "OK");
 }
 
+TEST_F(NetcatSourceTest, ABatchTheChannelCanNeverHoldFailsOnlyItsOwnLines) {
+  // 100 body bytes with 20% kept for headers: 80 bytes of bodies fit, ever.
+  StartSource("batchSize: 2", "capacity: 100, transactionCapacity: 10, byteCapacity: 100");
+  TcpClient client(port_);
+  ASSERT_TRUE(client.Send("a\nb\n" + std::string(50, 'x') + "\n" + std::string(50, 'y') +
+                          "\nc\n"));
+  EXPECT_EQ(client.ReadLine(), "OK");
+  EXPECT_EQ(client.ReadLine(), "OK");
+  auto third = client.ReadLine();
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->rfind("FAILED: ", 0), 0u) << *third;
+  EXPECT_NE(third->find("byteCapacity"), std::string::npos) << *third;
+  EXPECT_EQ(client.ReadLine(), *third);
+  EXPECT_EQ(client.ReadLine(), "OK");
+  EXPECT_EQ(Bodies(), (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST_F(NetcatSourceTest, APortInUseIsAnErrorNamingIt) {
   StartSource("");
   NetcatSource second(flow_.spec.sources[0], context_, *processor_);
