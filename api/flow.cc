@@ -25,7 +25,9 @@ class Checker {
   std::vector<FieldError> errors_;
 };
 
-std::string Index(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+std::string Index(const std::string& path, size_t i) {
+  return path + "[" + std::to_string(i) + "]";
+}
 std::string Field(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
@@ -88,9 +90,11 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
     const PropertySpec* spec = def->Find(key);
     if (spec == nullptr) {
       std::string known;
-      for (const auto& p : def->properties) known += (known.empty() ? "" : ", ") + std::string(p.name);
-      check.Error(Field(path, key), "unknown property for " + kind_name + " type " + Quote(*type) +
-                                        (known.empty() ? " (it has none)" : " (known: " + known + ")"));
+      for (const auto& p : def->properties)
+        known += (known.empty() ? "" : ", ") + std::string(p.name);
+      check.Error(Field(path, key),
+                  "unknown property for " + kind_name + " type " + Quote(*type) +
+                      (known.empty() ? " (it has none)" : " (known: " + known + ")"));
       continue;
     }
     present.insert(key);
@@ -142,8 +146,8 @@ void ForEachNamed(const YAML::Node& spec, std::string_view key, Checker& check, 
     }
     auto [it, inserted] = seen.emplace(*name, item_path);
     if (!inserted) {
-      check.Error(Field(item_path, "name"), "duplicate name " + Quote(*name) + " (also " +
-                                                it->second + ")");
+      check.Error(Field(item_path, "name"),
+                  "duplicate name " + Quote(*name) + " (also " + it->second + ")");
       continue;
     }
     fn(item, item_path, *name);
@@ -159,129 +163,135 @@ ComponentConfig DefaultSelector(const std::string& path) {
 }
 
 void ParseSources(const YAML::Node& spec, FlowSpec& out, Checker& check) {
-  ForEachNamed(spec, "sources", check, [&](const YAML::Node& node, const std::string& path,
-                                           const std::string& name) {
-    SourceConfig source;
-    source.name = name;
-    source.path = path;
-    if (!ParseComponent(node, ComponentKind::kSource, path, check, &source.type,
-                        &source.properties)) {
-      return;
-    }
-    YAML::Node channels = node["channels"];
-    if (!channels || channels.IsNull()) {
-      check.Error(Field(path, "channels"), "required: the channels this source writes to");
-    } else if (channels.IsScalar()) {
-      source.channels.push_back(channels.Scalar());
-    } else if (channels.IsSequence()) {
-      for (const auto& c : channels) {
-        if (c.IsScalar()) source.channels.push_back(c.Scalar());
-        else check.Error(Field(path, "channels"), "expected a list of channel names");
-      }
-      if (source.channels.empty()) {
-        check.Error(Field(path, "channels"), "must name at least one channel");
-      }
-    } else {
-      check.Error(Field(path, "channels"), "expected a list of channel names");
-    }
-    YAML::Node selector = node["selector"];
-    source.selector = DefaultSelector(Field(path, "selector"));
-    if (selector && !selector.IsNull()) {
-      if (!selector.IsMap()) {
-        check.Error(Field(path, "selector"), "expected a map with a type");
-      } else {
-        ComponentConfig parsed;
-        parsed.path = Field(path, "selector");
-        if (ParseComponent(selector, ComponentKind::kSelector, parsed.path, check, &parsed.type,
-                           &parsed.properties)) {
-          source.selector = std::move(parsed);
+  ForEachNamed(
+      spec, "sources", check,
+      [&](const YAML::Node& node, const std::string& path, const std::string& name) {
+        SourceConfig source;
+        source.name = name;
+        source.path = path;
+        if (!ParseComponent(node, ComponentKind::kSource, path, check, &source.type,
+                            &source.properties)) {
+          return;
         }
-      }
-    }
-    YAML::Node interceptors = node["interceptors"];
-    if (interceptors && !interceptors.IsNull()) {
-      if (!interceptors.IsSequence()) {
-        check.Error(Field(path, "interceptors"), "expected a list");
-      } else {
-        for (size_t i = 0; i < interceptors.size(); ++i) {
-          ComponentConfig interceptor;
-          interceptor.path = Index(Field(path, "interceptors"), i);
-          if (!interceptors[i].IsMap()) {
-            check.Error(interceptor.path, "expected a map with a type");
-            continue;
+        YAML::Node channels = node["channels"];
+        if (!channels || channels.IsNull()) {
+          check.Error(Field(path, "channels"), "required: the channels this source writes to");
+        } else if (channels.IsScalar()) {
+          source.channels.push_back(channels.Scalar());
+        } else if (channels.IsSequence()) {
+          for (const auto& c : channels) {
+            if (c.IsScalar())
+              source.channels.push_back(c.Scalar());
+            else
+              check.Error(Field(path, "channels"), "expected a list of channel names");
           }
-          if (ParseComponent(interceptors[i], ComponentKind::kInterceptor, interceptor.path, check,
-                             &interceptor.type, &interceptor.properties)) {
-            source.interceptors.push_back(std::move(interceptor));
+          if (source.channels.empty()) {
+            check.Error(Field(path, "channels"), "must name at least one channel");
+          }
+        } else {
+          check.Error(Field(path, "channels"), "expected a list of channel names");
+        }
+        YAML::Node selector = node["selector"];
+        source.selector = DefaultSelector(Field(path, "selector"));
+        if (selector && !selector.IsNull()) {
+          if (!selector.IsMap()) {
+            check.Error(Field(path, "selector"), "expected a map with a type");
+          } else {
+            ComponentConfig parsed;
+            parsed.path = Field(path, "selector");
+            if (ParseComponent(selector, ComponentKind::kSelector, parsed.path, check, &parsed.type,
+                               &parsed.properties)) {
+              source.selector = std::move(parsed);
+            }
           }
         }
-      }
-    }
-    out.sources.push_back(std::move(source));
-  });
+        YAML::Node interceptors = node["interceptors"];
+        if (interceptors && !interceptors.IsNull()) {
+          if (!interceptors.IsSequence()) {
+            check.Error(Field(path, "interceptors"), "expected a list");
+          } else {
+            for (size_t i = 0; i < interceptors.size(); ++i) {
+              ComponentConfig interceptor;
+              interceptor.path = Index(Field(path, "interceptors"), i);
+              if (!interceptors[i].IsMap()) {
+                check.Error(interceptor.path, "expected a map with a type");
+                continue;
+              }
+              if (ParseComponent(interceptors[i], ComponentKind::kInterceptor, interceptor.path,
+                                 check, &interceptor.type, &interceptor.properties)) {
+                source.interceptors.push_back(std::move(interceptor));
+              }
+            }
+          }
+        }
+        out.sources.push_back(std::move(source));
+      });
 }
 
 void ParseChannels(const YAML::Node& spec, FlowSpec& out, Checker& check) {
-  ForEachNamed(spec, "channels", check, [&](const YAML::Node& node, const std::string& path,
-                                            const std::string& name) {
-    ComponentConfig channel;
-    channel.name = name;
-    channel.path = path;
-    if (ParseComponent(node, ComponentKind::kChannel, path, check, &channel.type,
-                       &channel.properties)) {
-      out.channels.push_back(std::move(channel));
-    }
-  });
+  ForEachNamed(spec, "channels", check,
+               [&](const YAML::Node& node, const std::string& path, const std::string& name) {
+                 ComponentConfig channel;
+                 channel.name = name;
+                 channel.path = path;
+                 if (ParseComponent(node, ComponentKind::kChannel, path, check, &channel.type,
+                                    &channel.properties)) {
+                   out.channels.push_back(std::move(channel));
+                 }
+               });
 }
 
 void ParseSinks(const YAML::Node& spec, FlowSpec& out, Checker& check) {
-  ForEachNamed(spec, "sinks", check, [&](const YAML::Node& node, const std::string& path,
-                                         const std::string& name) {
-    SinkConfig sink;
-    sink.name = name;
-    sink.path = path;
-    auto channel = ScalarAt(node, "channel", path, check, true);
-    if (!ParseComponent(node, ComponentKind::kSink, path, check, &sink.type, &sink.properties)) {
-      return;
-    }
-    if (channel) sink.channel = *channel;
-    out.sinks.push_back(std::move(sink));
-  });
+  ForEachNamed(spec, "sinks", check,
+               [&](const YAML::Node& node, const std::string& path, const std::string& name) {
+                 SinkConfig sink;
+                 sink.name = name;
+                 sink.path = path;
+                 auto channel = ScalarAt(node, "channel", path, check, true);
+                 if (!ParseComponent(node, ComponentKind::kSink, path, check, &sink.type,
+                                     &sink.properties)) {
+                   return;
+                 }
+                 if (channel) sink.channel = *channel;
+                 out.sinks.push_back(std::move(sink));
+               });
 }
 
 void ParseSinkGroups(const YAML::Node& spec, FlowSpec& out, Checker& check) {
-  ForEachNamed(spec, "sinkGroups", check, [&](const YAML::Node& node, const std::string& path,
-                                              const std::string& name) {
-    SinkGroupConfig group;
-    group.name = name;
-    group.path = path;
-    YAML::Node sinks = node["sinks"];
-    if (!sinks || !sinks.IsSequence() || sinks.size() == 0) {
-      check.Error(Field(path, "sinks"), "required: a list of at least one sink name");
-    } else {
-      for (const auto& s : sinks) {
-        if (s.IsScalar()) group.sinks.push_back(s.Scalar());
-        else check.Error(Field(path, "sinks"), "expected a list of sink names");
-      }
-    }
-    group.processor.path = Field(path, "processor");
-    YAML::Node processor = node["processor"];
-    if (!processor || processor.IsNull()) {
-      group.processor.type = "default";
-    } else if (!processor.IsMap()) {
-      check.Error(group.processor.path, "expected a map with a type");
-    } else {
-      ParseComponent(processor, ComponentKind::kSinkProcessor, group.processor.path, check,
-                     &group.processor.type, &group.processor.properties);
-    }
-    for (const auto& kv : node) {
-      std::string key = kv.first.as<std::string>();
-      if (key != "name" && key != "sinks" && key != "processor") {
-        check.Error(Field(path, key), "unknown field (known: name, sinks, processor)");
-      }
-    }
-    out.sink_groups.push_back(std::move(group));
-  });
+  ForEachNamed(spec, "sinkGroups", check,
+               [&](const YAML::Node& node, const std::string& path, const std::string& name) {
+                 SinkGroupConfig group;
+                 group.name = name;
+                 group.path = path;
+                 YAML::Node sinks = node["sinks"];
+                 if (!sinks || !sinks.IsSequence() || sinks.size() == 0) {
+                   check.Error(Field(path, "sinks"), "required: a list of at least one sink name");
+                 } else {
+                   for (const auto& s : sinks) {
+                     if (s.IsScalar())
+                       group.sinks.push_back(s.Scalar());
+                     else
+                       check.Error(Field(path, "sinks"), "expected a list of sink names");
+                   }
+                 }
+                 group.processor.path = Field(path, "processor");
+                 YAML::Node processor = node["processor"];
+                 if (!processor || processor.IsNull()) {
+                   group.processor.type = "default";
+                 } else if (!processor.IsMap()) {
+                   check.Error(group.processor.path, "expected a map with a type");
+                 } else {
+                   ParseComponent(processor, ComponentKind::kSinkProcessor, group.processor.path,
+                                  check, &group.processor.type, &group.processor.properties);
+                 }
+                 for (const auto& kv : node) {
+                   std::string key = kv.first.as<std::string>();
+                   if (key != "name" && key != "sinks" && key != "processor") {
+                     check.Error(Field(path, key), "unknown field (known: name, sinks, processor)");
+                   }
+                 }
+                 out.sink_groups.push_back(std::move(group));
+               });
 }
 
 void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
@@ -295,8 +305,10 @@ void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
   if (auto replicas = ScalarAt(spec, "replicas", "spec", check, false)) {
     PropertySpec p{"replicas", PropertyType::kInt, std::nullopt, "", false, 0, 1000};
     auto v = ParsePropertyText(p, *replicas);
-    if (v.ok()) out.replicas = std::get<int64_t>(*v);
-    else check.Error("spec.replicas", v.status().message());
+    if (v.ok())
+      out.replicas = std::get<int64_t>(*v);
+    else
+      check.Error("spec.replicas", v.status().message());
   }
   if (YAML::Node inject = spec["inject"]; inject && !inject.IsNull()) {
     if (!inject.IsMap()) {
@@ -328,16 +340,20 @@ void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
   if (YAML::Node storage = spec["storage"]; storage && !storage.IsNull()) {
     if (auto size = ScalarAt(storage, "size", "spec.storage", check, true)) {
       auto bytes = ParseSize(*size);
-      if (bytes.ok()) out.storage_bytes = *bytes;
-      else check.Error("spec.storage.size", bytes.status().message());
+      if (bytes.ok())
+        out.storage_bytes = *bytes;
+      else
+        check.Error("spec.storage.size", bytes.status().message());
     }
   }
   if (YAML::Node metrics = spec["metrics"]; metrics && !metrics.IsNull()) {
     if (auto port = ScalarAt(metrics, "port", "spec.metrics", check, false)) {
       PropertySpec p{"port", PropertyType::kInt, std::nullopt, "", false, 1, 65535};
       auto v = ParsePropertyText(p, *port);
-      if (v.ok()) out.metrics_port = std::get<int64_t>(*v);
-      else check.Error("spec.metrics.port", v.status().message());
+      if (v.ok())
+        out.metrics_port = std::get<int64_t>(*v);
+      else
+        check.Error("spec.metrics.port", v.status().message());
     }
   }
 }
@@ -459,9 +475,9 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
   if (spec.sinks.empty()) check.Error("spec.sinks", "at least one sink is required");
 }
 
-constexpr std::array<std::string_view, 9> kSpecKeys = {
-    "mode", "replicas", "inject", "sources", "channels", "sinks", "sinkGroups", "storage",
-    "metrics"};
+constexpr std::array<std::string_view, 9> kSpecKeys = {"mode",       "replicas", "inject",
+                                                       "sources",    "channels", "sinks",
+                                                       "sinkGroups", "storage",  "metrics"};
 
 }  // namespace
 
@@ -494,17 +510,21 @@ FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_n
   if (manifest) {
     if (auto api_version = ScalarAt(root, "apiVersion", "", check, false);
         api_version && *api_version != kApiVersion) {
-      check.Error("apiVersion", "must be " + std::string(kApiVersion) + ", got " + Quote(*api_version));
+      check.Error("apiVersion",
+                  "must be " + std::string(kApiVersion) + ", got " + Quote(*api_version));
     }
     if (auto kind = ScalarAt(root, "kind", "", check, false); kind && *kind != "Flow") {
       check.Error("kind", "must be Flow, got " + Quote(*kind));
     }
     if (YAML::Node meta = root["metadata"]; meta && meta.IsMap()) {
       if (auto name = ScalarAt(meta, "name", "metadata", check, false)) {
-        if (IsValidName(*name)) flow.name = *name;
-        else check.Error("metadata.name", "invalid name " + Quote(*name));
+        if (IsValidName(*name))
+          flow.name = *name;
+        else
+          check.Error("metadata.name", "invalid name " + Quote(*name));
       }
-      if (auto ns = ScalarAt(meta, "namespace", "metadata", check, false)) flow.namespace_name = *ns;
+      if (auto ns = ScalarAt(meta, "namespace", "metadata", check, false))
+        flow.namespace_name = *ns;
     }
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>();

@@ -12,11 +12,16 @@ namespace {
 
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a map";
-    case YAML::NodeType::Null: return "null";
-    default: return "nothing";
+    case YAML::NodeType::Scalar:
+      return "\"" + node.Scalar() + "\"";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Null:
+      return "null";
+    default:
+      return "nothing";
   }
 }
 
@@ -100,14 +105,22 @@ Result<PropertyValue> ParseScalar(const PropertySpec& spec, std::string_view tex
 
 std::string_view PropertyTypeName(PropertyType type) {
   switch (type) {
-    case PropertyType::kString: return "string";
-    case PropertyType::kInt: return "integer";
-    case PropertyType::kBool: return "boolean";
-    case PropertyType::kDuration: return "duration";
-    case PropertyType::kSize: return "size";
-    case PropertyType::kStringList: return "list of strings";
-    case PropertyType::kStringMap: return "map of strings";
-    case PropertyType::kListMap: return "map of string lists";
+    case PropertyType::kString:
+      return "string";
+    case PropertyType::kInt:
+      return "integer";
+    case PropertyType::kBool:
+      return "boolean";
+    case PropertyType::kDuration:
+      return "duration";
+    case PropertyType::kSize:
+      return "size";
+    case PropertyType::kStringList:
+      return "list of strings";
+    case PropertyType::kStringMap:
+      return "map of strings";
+    case PropertyType::kListMap:
+      return "map of string lists";
   }
   return "?";
 }

@@ -23,11 +23,11 @@ enum class PropertyType {
   kString,
   kInt,
   kBool,
-  kDuration,     // "30s", "250ms", or plain seconds
-  kSize,         // bytes: "64Mi", "1G", "4096"
-  kStringList,   // [a, b]
-  kStringMap,    // {key: value}
-  kListMap,      // {key: [a, b]} (multiplexing selector mappings)
+  kDuration,    // "30s", "250ms", or plain seconds
+  kSize,        // bytes: "64Mi", "1G", "4096"
+  kStringList,  // [a, b]
+  kStringMap,   // {key: value}
+  kListMap,     // {key: [a, b]} (multiplexing selector mappings)
 };
 
 std::string_view PropertyTypeName(PropertyType type);
@@ -46,9 +46,9 @@ struct PropertySpec {
 };
 
 using ListMap = std::map<std::string, std::vector<std::string>>;
-using PropertyValue = std::variant<std::string, int64_t, bool, std::chrono::milliseconds,
-                                   std::vector<std::string>, std::map<std::string, std::string>,
-                                   ListMap>;
+using PropertyValue =
+    std::variant<std::string, int64_t, bool, std::chrono::milliseconds, std::vector<std::string>,
+                 std::map<std::string, std::string>, ListMap>;
 
 // Parses `node` as a value of `spec`; the error message names no field (the caller prefixes it).
 Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::Node& node);

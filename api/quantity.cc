@@ -42,13 +42,20 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
     int64_t scale = 0;
-    if (unit == "ms") scale = 1;
-    else if (unit == "s") scale = 1000;
-    else if (unit == "m") scale = 60'000;
-    else if (unit == "h") scale = 3'600'000;
-    else if (unit == "d") scale = 86'400'000;
-    else if (unit.empty()) return bad("missing unit after " + std::to_string(number));
-    else return bad("unknown unit \"" + std::string(unit) + "\"");
+    if (unit == "ms")
+      scale = 1;
+    else if (unit == "s")
+      scale = 1000;
+    else if (unit == "m")
+      scale = 60'000;
+    else if (unit == "h")
+      scale = 3'600'000;
+    else if (unit == "d")
+      scale = 86'400'000;
+    else if (unit.empty())
+      return bad("missing unit after " + std::to_string(number));
+    else
+      return bad("unknown unit \"" + std::string(unit) + "\"");
     if (number > (std::numeric_limits<int64_t>::max() - total_ms) / scale) return bad("too large");
     total_ms += number * scale;
   }
@@ -57,8 +64,9 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text) {
 
 Result<int64_t> ParseSize(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("invalid size \"" + std::string(text) + "\": " +
-                                   std::string(why) + " (examples: 1048576, 512Ki, 64Mi, 5Gi, 10M)");
+    return Status::InvalidArgument("invalid size \"" + std::string(text) +
+                                   "\": " + std::string(why) +
+                                   " (examples: 1048576, 512Ki, 64Mi, 5Gi, 10M)");
   };
   size_t digits = 0;
   while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
@@ -66,16 +74,26 @@ Result<int64_t> ParseSize(std::string_view text) {
   if (!ParseUnsigned(text.substr(0, digits), &number)) return bad("expected a whole number");
   std::string_view suffix = text.substr(digits);
   int64_t scale = 1;
-  if (suffix.empty()) scale = 1;
-  else if (suffix == "Ki") scale = int64_t{1} << 10;
-  else if (suffix == "Mi") scale = int64_t{1} << 20;
-  else if (suffix == "Gi") scale = int64_t{1} << 30;
-  else if (suffix == "Ti") scale = int64_t{1} << 40;
-  else if (suffix == "k" || suffix == "K") scale = 1000;
-  else if (suffix == "M") scale = 1000 * 1000;
-  else if (suffix == "G") scale = 1000 * 1000 * 1000;
-  else if (suffix == "T") scale = int64_t{1000} * 1000 * 1000 * 1000;
-  else return bad("unknown suffix \"" + std::string(suffix) + "\"");
+  if (suffix.empty())
+    scale = 1;
+  else if (suffix == "Ki")
+    scale = int64_t{1} << 10;
+  else if (suffix == "Mi")
+    scale = int64_t{1} << 20;
+  else if (suffix == "Gi")
+    scale = int64_t{1} << 30;
+  else if (suffix == "Ti")
+    scale = int64_t{1} << 40;
+  else if (suffix == "k" || suffix == "K")
+    scale = 1000;
+  else if (suffix == "M")
+    scale = 1000 * 1000;
+  else if (suffix == "G")
+    scale = 1000 * 1000 * 1000;
+  else if (suffix == "T")
+    scale = int64_t{1000} * 1000 * 1000 * 1000;
+  else
+    return bad("unknown suffix \"" + std::string(suffix) + "\"");
   if (number > std::numeric_limits<int64_t>::max() / scale) return bad("too large");
   return number * scale;
 }

@@ -8,8 +8,10 @@ namespace {
 std::string Escape(std::string_view text) {
   std::string out;
   for (char c : text) {
-    if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -24,7 +26,8 @@ std::string TypeOf(const PropertySpec& p) {
   std::string type(PropertyTypeName(p.type));
   if (!p.one_of.empty()) {
     type += ": ";
-    for (size_t i = 0; i < p.one_of.size(); ++i) type += (i ? " \\| " : "") + std::string(p.one_of[i]);
+    for (size_t i = 0; i < p.one_of.size(); ++i)
+      type += (i ? " \\| " : "") + std::string(p.one_of[i]);
   }
   if (p.min && p.max) {
     type += " (" + std::to_string(*p.min) + "–" + std::to_string(*p.max) + ")";
@@ -44,15 +47,18 @@ struct Section {
 
 std::string ComponentReferenceMarkdown() {
   static const Section kSections[] = {
-      {ComponentKind::kSource, "Sources", "`spec.sources[]`, with `name`, `type`, `channels`, "
-                                          "`selector`, `interceptors`"},
+      {ComponentKind::kSource, "Sources",
+       "`spec.sources[]`, with `name`, `type`, `channels`, "
+       "`selector`, `interceptors`"},
       {ComponentKind::kInterceptor, "Interceptors", "`spec.sources[].interceptors[]`, with `type`"},
-      {ComponentKind::kSelector, "Channel selectors", "`spec.sources[].selector`, with `type` "
-                                                      "(default `replicating`)"},
+      {ComponentKind::kSelector, "Channel selectors",
+       "`spec.sources[].selector`, with `type` "
+       "(default `replicating`)"},
       {ComponentKind::kChannel, "Channels", "`spec.channels[]`, with `name`, `type`"},
       {ComponentKind::kSink, "Sinks", "`spec.sinks[]`, with `name`, `type`, `channel`"},
-      {ComponentKind::kSinkProcessor, "Sink processors", "`spec.sinkGroups[].processor`, with "
-                                                         "`type`"},
+      {ComponentKind::kSinkProcessor, "Sink processors",
+       "`spec.sinkGroups[].processor`, with "
+       "`type`"},
   };
   std::string out =
       "# Component reference\n\n"

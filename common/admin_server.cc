@@ -10,9 +10,12 @@ using web::http::http_request;
 using web::http::methods;
 using web::http::status_codes;
 
-AdminServer::AdminServer(std::string bind, int port,
-                         std::shared_ptr<prometheus::Registry> registry, Probes probes)
-    : bind_(std::move(bind)), port_(port), registry_(std::move(registry)), probes_(std::move(probes)) {}
+AdminServer::AdminServer(std::string bind, int port, std::shared_ptr<prometheus::Registry> registry,
+                         Probes probes)
+    : bind_(std::move(bind)),
+      port_(port),
+      registry_(std::move(registry)),
+      probes_(std::move(probes)) {}
 
 AdminServer::~AdminServer() { Stop(); }
 

@@ -14,7 +14,7 @@ class [[nodiscard]] Status {
  public:
   enum class Code {
     kOk,
-    kInvalidArgument,    // the input is wrong; retrying the same input fails again
+    kInvalidArgument,  // the input is wrong; retrying the same input fails again
     kNotFound,
     kAlreadyExists,
     kResourceExhausted,  // full channel, disk, quota: retry later
@@ -58,7 +58,7 @@ std::string_view CodeName(Status::Code code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "Result needs a value or an error");
   }

@@ -20,8 +20,7 @@ std::string DefaultName(const std::string& path) {
 
 }  // namespace
 
-Agent::Agent(AgentOptions options)
-    : options_(std::move(options)), watcher_(options_.config_path) {}
+Agent::Agent(AgentOptions options) : options_(std::move(options)), watcher_(options_.config_path) {}
 
 void Agent::BlockSignals() {
   sigset_t set;
@@ -53,16 +52,16 @@ int Agent::Run() {
   runtime_ = std::make_unique<FlowRuntime>(*metrics_, options_.drain_timeout);
 
   const int port = options_.metrics_port.value_or(static_cast<int>(flow_->spec.metrics_port));
-  admin_ = std::make_unique<AdminServer>(options_.metrics_bind, port, metrics_->registry(),
-                                         AdminServer::Probes{[] { return true; },
-                                                             [this] { return ready_.load(); }});
+  admin_ = std::make_unique<AdminServer>(
+      options_.metrics_bind, port, metrics_->registry(),
+      AdminServer::Probes{[] { return true; }, [this] { return ready_.load(); }});
   if (Status s = admin_->Start(); !s.ok()) {
     LogMessage(LogLevel::kError, kScope) << s.message();
     return 1;
   }
   if (Status s = runtime_->Start(*flow_); !s.ok()) {
-    LogMessage(LogLevel::kError, kScope) << "flow " << flow_->name << " failed to start: "
-                                         << s.message();
+    LogMessage(LogLevel::kError, kScope)
+        << "flow " << flow_->name << " failed to start: " << s.message();
     runtime_->Stop();
     return 1;
   }
@@ -108,15 +107,15 @@ void Agent::Reload(const std::string& content) {
   }
   if (parsed.flow->name != flow_->name) {
     metrics_->ConfigReloads("rejected").Increment();
-    LogMessage(LogLevel::kError, kScope) << "config change rejected: metadata.name changed from "
-                                         << flow_->name << " to " << parsed.flow->name
-                                         << ", which needs a restart";
+    LogMessage(LogLevel::kError, kScope)
+        << "config change rejected: metadata.name changed from " << flow_->name << " to "
+        << parsed.flow->name << ", which needs a restart";
     return;
   }
   if (parsed.flow->spec.metrics_port != flow_->spec.metrics_port && !options_.metrics_port) {
-    LogMessage(LogLevel::kWarn, kScope) << "spec.metrics.port changed to "
-                                        << parsed.flow->spec.metrics_port
-                                        << "; it takes effect when the agent restarts";
+    LogMessage(LogLevel::kWarn, kScope)
+        << "spec.metrics.port changed to " << parsed.flow->spec.metrics_port
+        << "; it takes effect when the agent restarts";
   }
   Status s = runtime_->Apply(*parsed.flow);
   if (s.code() == Status::Code::kInvalidArgument) {
@@ -127,8 +126,8 @@ void Agent::Reload(const std::string& content) {
   flow_ = std::move(parsed.flow);
   if (!s.ok()) {
     metrics_->ConfigReloads("failed").Increment();
-    LogMessage(LogLevel::kError, kScope) << "config change partly applied: " << s.message()
-                                         << " (" << runtime_->last_change() << ")";
+    LogMessage(LogLevel::kError, kScope) << "config change partly applied: " << s.message() << " ("
+                                         << runtime_->last_change() << ")";
     return;
   }
   metrics_->ConfigReloads("applied").Increment();

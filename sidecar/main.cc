@@ -14,7 +14,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(acequia-agent: runs a Flow — sources, interceptors, channels, sinks.
+constexpr const char* kUsage =
+    R"(acequia-agent: runs a Flow — sources, interceptors, channels, sinks.
 
 Usage:
   acequia-agent [run] --config FILE [options]   run the flow in FILE (a Flow manifest or its spec)
@@ -77,9 +78,7 @@ int main(int argc, char** argv) {
   acequia::sidecar::AgentOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
-    auto value = [&]() -> const std::string* {
-      return i + 1 < args.size() ? &args[++i] : nullptr;
-    };
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
     auto duration = [&](std::chrono::milliseconds* out) -> bool {
       const std::string* v = value();
       if (v == nullptr) return false;
@@ -95,14 +94,16 @@ int main(int argc, char** argv) {
     } else if (flag == "--metrics-port") {
       const std::string* v = value();
       int port = v ? std::atoi(v->c_str()) : 0;
-      if (port < 0 || port > 65535 || v == nullptr) return Fail("--metrics-port needs a port number");
+      if (port < 0 || port > 65535 || v == nullptr)
+        return Fail("--metrics-port needs a port number");
       options.metrics_port = port;
     } else if (flag == "--metrics-bind") {
       const std::string* v = value();
       if (v == nullptr) return Fail("--metrics-bind needs an address");
       options.metrics_bind = *v;
     } else if (flag == "--drain-timeout") {
-      if (!duration(&options.drain_timeout)) return Fail("--drain-timeout needs a duration like 30s");
+      if (!duration(&options.drain_timeout))
+        return Fail("--drain-timeout needs a duration like 30s");
     } else if (flag == "--reload-interval") {
       if (!duration(&options.reload_interval) || options.reload_interval.count() == 0) {
         return Fail("--reload-interval needs a duration like 1s");

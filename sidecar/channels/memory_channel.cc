@@ -108,9 +108,8 @@ std::unique_ptr<Transaction> MemoryChannel::Begin() {
 bool MemoryChannel::WaitForEvents(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
   const uint64_t generation = wake_generation_;
-  not_empty_.wait_for(lock, timeout, [&] {
-    return !queue_.empty() || closed_ || wake_generation_ != generation;
-  });
+  not_empty_.wait_for(lock, timeout,
+                      [&] { return !queue_.empty() || closed_ || wake_generation_ != generation; });
   return !queue_.empty();
 }
 
@@ -161,14 +160,15 @@ Status MemoryChannel::Reserve(size_t count, int64_t bytes) {
   }
   auto fits = [&] {
     return queue_.size() + taken_ + reserved_ + count <= limits_.capacity &&
-           (limits_.byte_capacity == 0 || bytes_ + reserved_bytes_ + bytes <= limits_.byte_capacity);
+           (limits_.byte_capacity == 0 ||
+            bytes_ + reserved_bytes_ + bytes <= limits_.byte_capacity);
   };
   if (!fits()) {
     not_full_.wait_for(lock, limits_.keep_alive, [&] { return fits() || closed_; });
     if (!fits()) {
       return Status::ResourceExhausted("channel " + name_ + " is full (" +
-                                       std::to_string(queue_.size() + taken_ + reserved_) +
-                                       " of " + std::to_string(limits_.capacity) + " events)");
+                                       std::to_string(queue_.size() + taken_ + reserved_) + " of " +
+                                       std::to_string(limits_.capacity) + " events)");
     }
   }
   reserved_ += count;
@@ -246,11 +246,11 @@ void MemoryChannel::PublishGaugesLocked() {
   metrics_.fill_ratio->Set(limits_.capacity ? size / static_cast<double>(limits_.capacity) : 0);
 }
 
-ACEQUIA_REGISTER_CHANNEL("memory", [](const api::ComponentConfig& config,
-                                      const ComponentContext& context)
-                                       -> Result<std::unique_ptr<Channel>> {
-  return std::unique_ptr<Channel>(
-      std::make_unique<MemoryChannel>(config, context.metrics->ForChannel(config.name, config.type)));
-});
+ACEQUIA_REGISTER_CHANNEL("memory",
+                         [](const api::ComponentConfig& config,
+                            const ComponentContext& context) -> Result<std::unique_ptr<Channel>> {
+                           return std::unique_ptr<Channel>(std::make_unique<MemoryChannel>(
+                               config, context.metrics->ForChannel(config.name, config.type)));
+                         });
 
 }  // namespace acequia::sidecar

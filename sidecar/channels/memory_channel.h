@@ -1,7 +1,7 @@
 // The memory channel: a bounded in-memory queue of events (Flume's MemoryChannel). Fast; its
 // contents are lost when the agent dies. Capacity counts events queued, events taken but not yet
-// committed (so a rollback always fits) and room reserved by prepared puts. Thread-safe: one mutex guards the queue; transactions
-// touch it once per Put commit and once per Take.
+// committed (so a rollback always fits) and room reserved by prepared puts. Thread-safe: one mutex
+// guards the queue; transactions touch it once per Put commit and once per Take.
 #pragma once
 
 #include <condition_variable>
@@ -53,9 +53,9 @@ class MemoryChannel final : public Channel {
   std::condition_variable not_full_;
   Limits limits_;
   std::deque<Event> queue_;
-  size_t taken_ = 0;           // events taken by open transactions
-  size_t reserved_ = 0;        // room reserved by prepared puts
-  int64_t bytes_ = 0;          // body bytes queued or taken by open transactions
+  size_t taken_ = 0;     // events taken by open transactions
+  size_t reserved_ = 0;  // room reserved by prepared puts
+  int64_t bytes_ = 0;    // body bytes queued or taken by open transactions
   int64_t reserved_bytes_ = 0;
   uint64_t wake_generation_ = 0;  // bumped by WakeWaiters
   bool closed_ = false;

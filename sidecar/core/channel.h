@@ -33,9 +33,9 @@ class Transaction {
   // for lack of room: a source writing to several channels prepares all of them before it
   // commits any, so a full channel means no channel got the batch.
   virtual Status Prepare() = 0;
-  // Makes puts visible (preparing first if needed) and takes final. A put commit may wait up to the channel's keepAlive for
-  // room and then fails with ResourceExhausted ("channel full"), leaving the transaction open
-  // for Rollback.
+  // Makes puts visible (preparing first if needed) and takes final. A put commit may wait up to the
+  // channel's keepAlive for room and then fails with ResourceExhausted ("channel full"), leaving
+  // the transaction open for Rollback.
   virtual Status Commit() = 0;
   // Returns taken events to the head of the channel, in order, and drops the staged puts — or,
   // when `unput` is given, moves them there so the caller can offer them again.

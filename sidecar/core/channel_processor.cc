@@ -37,13 +37,13 @@ Result<std::unique_ptr<ChannelProcessor>> ChannelProcessor::Create(
     auto interceptor = (*factory)(ic, context);
     if (!interceptor.ok()) return interceptor.status().Annotate(ic.path);
     // Interceptors have no names of their own: "<source>.<index>" identifies them in metrics.
-    interceptors.push_back({std::move(interceptor).value(),
-                            context.metrics->ForInterceptor(
-                                config.name + "." + std::to_string(i), ic.type)});
+    interceptors.push_back(
+        {std::move(interceptor).value(),
+         context.metrics->ForInterceptor(config.name + "." + std::to_string(i), ic.type)});
   }
-  return std::make_unique<ChannelProcessor>(
-      std::move(channels), std::move(selector).value(), std::move(interceptors),
-      context.metrics->ForSource(config.name, config.type));
+  return std::make_unique<ChannelProcessor>(std::move(channels), std::move(selector).value(),
+                                            std::move(interceptors),
+                                            context.metrics->ForSource(config.name, config.type));
 }
 
 size_t ChannelProcessor::MaxBatch() const {

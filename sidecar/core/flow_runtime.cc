@@ -209,8 +209,9 @@ Status FlowRuntime::Apply(const api::Flow& next) {
     sources_.emplace(name, std::move(slot));
   }
   last_change_ = "sources: " + std::to_string(sources_stopped) + " stopped, " +
-                 std::to_string(sources_started) + " started; sinks: " +
-                 std::to_string(sinks_stopped) + " stopped, " + std::to_string(sinks_started) +
+                 std::to_string(sources_started) +
+                 " started; sinks: " + std::to_string(sinks_stopped) + " stopped, " +
+                 std::to_string(sinks_started) +
                  " started; channels: " + std::to_string(channels_replaced.size()) + " removed, " +
                  std::to_string(channels_reconfigured.size()) + " reconfigured, " +
                  std::to_string(new_channels.size()) + " added";

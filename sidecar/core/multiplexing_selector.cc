@@ -55,10 +55,12 @@ class MultiplexingSelector final : public ChannelSelector {
 
 }  // namespace
 
-ACEQUIA_REGISTER_SELECTOR("multiplexing", [](const api::ComponentConfig& config,
-                                             const std::vector<std::string>& channels)
-                                              -> Result<std::unique_ptr<ChannelSelector>> {
-  return std::unique_ptr<ChannelSelector>(std::make_unique<MultiplexingSelector>(config, channels));
-});
+ACEQUIA_REGISTER_SELECTOR("multiplexing",
+                          [](const api::ComponentConfig& config,
+                             const std::vector<std::string>& channels)
+                              -> Result<std::unique_ptr<ChannelSelector>> {
+                            return std::unique_ptr<ChannelSelector>(
+                                std::make_unique<MultiplexingSelector>(config, channels));
+                          });
 
 }  // namespace acequia::sidecar

@@ -16,10 +16,12 @@ void CheckOne(const PluginRegistry<Factory>& registry, std::string* problems) {
   std::set<std::string> catalogued;
   for (const auto& t : api::CatalogOf(registry.kind())) catalogued.emplace(t.name);
   for (const auto& t : registered) {
-    if (!catalogued.count(t)) *problems += "\n" + kind + " type \"" + t + "\" has no catalogue entry";
+    if (!catalogued.count(t))
+      *problems += "\n" + kind + " type \"" + t + "\" has no catalogue entry";
   }
   for (const auto& t : catalogued) {
-    if (!registered.count(t)) *problems += "\n" + kind + " type \"" + t + "\" has no implementation";
+    if (!registered.count(t))
+      *problems += "\n" + kind + " type \"" + t + "\" has no implementation";
   }
 }
 

@@ -86,7 +86,8 @@ Status CheckRegistries();
 #define ACEQUIA_REGISTER_PLUGIN(registry, type, ...)                                       \
   [[maybe_unused]] static const bool ACEQUIA_PLUGIN_CONCAT(kAcequiaRegistered, __LINE__) = \
       ::acequia::sidecar::registry().Register(type, __VA_ARGS__)
-#define ACEQUIA_REGISTER_SOURCE(type, ...) ACEQUIA_REGISTER_PLUGIN(SourceRegistry, type, __VA_ARGS__)
+#define ACEQUIA_REGISTER_SOURCE(type, ...) \
+  ACEQUIA_REGISTER_PLUGIN(SourceRegistry, type, __VA_ARGS__)
 #define ACEQUIA_REGISTER_CHANNEL(type, ...) \
   ACEQUIA_REGISTER_PLUGIN(ChannelRegistry, type, __VA_ARGS__)
 #define ACEQUIA_REGISTER_SINK(type, ...) ACEQUIA_REGISTER_PLUGIN(SinkRegistry, type, __VA_ARGS__)

@@ -8,7 +8,8 @@ namespace {
 
 class ReplicatingSelector final : public ChannelSelector {
  public:
-  ReplicatingSelector(const api::ComponentConfig& config, const std::vector<std::string>& channels) {
+  ReplicatingSelector(const api::ComponentConfig& config,
+                      const std::vector<std::string>& channels) {
     const auto& optional = config.properties.GetList("optional");
     for (uint32_t i = 0; i < channels.size(); ++i) {
       bool is_optional = std::find(optional.begin(), optional.end(), channels[i]) != optional.end();
@@ -30,10 +31,12 @@ class ReplicatingSelector final : public ChannelSelector {
 
 }  // namespace
 
-ACEQUIA_REGISTER_SELECTOR("replicating", [](const api::ComponentConfig& config,
-                                            const std::vector<std::string>& channels)
-                                             -> Result<std::unique_ptr<ChannelSelector>> {
-  return std::unique_ptr<ChannelSelector>(std::make_unique<ReplicatingSelector>(config, channels));
-});
+ACEQUIA_REGISTER_SELECTOR("replicating",
+                          [](const api::ComponentConfig& config,
+                             const std::vector<std::string>& channels)
+                              -> Result<std::unique_ptr<ChannelSelector>> {
+                            return std::unique_ptr<ChannelSelector>(
+                                std::make_unique<ReplicatingSelector>(config, channels));
+                          });
 
 }  // namespace acequia::sidecar

@@ -68,8 +68,7 @@ void SinkRunner::Run() {
       const double seconds = std::chrono::duration<double>(Clock::now() - now).count();
       metrics_.batch_duration->Observe(seconds);
       metrics_.drained->Increment(static_cast<double>(events.size()));
-      (events.size() >= sink_->BatchSize() ? metrics_.batches_complete
-                                           : metrics_.batches_underflow)
+      (events.size() >= sink_->BatchSize() ? metrics_.batches_complete : metrics_.batches_underflow)
           ->Increment();
       backoff = options_.min_backoff;
       failures_logged = 0;
@@ -85,9 +84,9 @@ void SinkRunner::Run() {
     if (delivered.code() == Status::Code::kUnavailable) metrics_.connection_failures->Increment();
     // Log the first failures and then every hundredth, so an outage does not flood the log.
     if (failures_logged++ % 100 == 0) {
-      LogMessage(LogLevel::kWarn, scope) << "delivery of " << count << " events failed, rolled back"
-                                         << " and retrying in " << backoff.count()
-                                         << "ms: " << delivered.message();
+      LogMessage(LogLevel::kWarn, scope)
+          << "delivery of " << count << " events failed, rolled back"
+          << " and retrying in " << backoff.count() << "ms: " << delivered.message();
     }
     if (stopping_ && Clock::now() >= deadline_) break;
     Pause(backoff);

@@ -98,8 +98,8 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
     replies_.push_back(Reply::kTooLong);
     if (rejections_logged_++ < 10) {
       LogMessage(LogLevel::kWarn, "source/" + source_.name_)
-          << "rejected a line of " << (discarding_ ? "more than " : "") << length
-          << " bytes from " << Peer() << ": longer than maxLineLength " << source_.max_line_;
+          << "rejected a line of " << (discarding_ ? "more than " : "") << length << " bytes from "
+          << Peer() << ": longer than maxLineLength " << source_.max_line_;
     }
   }
 
@@ -172,20 +172,22 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
       if (r == Reply::kOk) {
         out_ += "OK\n";
       } else if (r == Reply::kTooLong) {
-        out_ += "FAILED: line longer than maxLineLength " + std::to_string(source_.max_line_) + "\n";
+        out_ +=
+            "FAILED: line longer than maxLineLength " + std::to_string(source_.max_line_) + "\n";
       } else {
         out_ += "FAILED: " + failure_ + "\n";
       }
     }
     replies_.clear();
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(out_), [this, self](boost::system::error_code ec, size_t) {
-      if (ec) {
-        Finish(ec);
-        return;
-      }
-      Read();
-    });
+    asio::async_write(socket_, asio::buffer(out_),
+                      [this, self](boost::system::error_code ec, size_t) {
+                        if (ec) {
+                          Finish(ec);
+                          return;
+                        }
+                        Read();
+                      });
   }
 
   void Finish(const boost::system::error_code& ec) {
@@ -250,7 +252,8 @@ Status NetcatSource::Start() {
   bound_port_ = acceptor_.local_endpoint().port();
   Accept();
   thread_ = std::thread([this] { io_.run(); });
-  LogMessage(LogLevel::kInfo, "source/" + name_) << "netcat listening on " << bind_ << ":" << bound_port_;
+  LogMessage(LogLevel::kInfo, "source/" + name_)
+      << "netcat listening on " << bind_ << ":" << bound_port_;
   return Status::Ok();
 }
 
@@ -286,10 +289,11 @@ void NetcatSource::Stop() {
   thread_.join();
 }
 
-ACEQUIA_REGISTER_SOURCE("netcat", [](const api::SourceConfig& config,
-                                     const ComponentContext& context, ChannelProcessor& processor)
-                                      -> Result<std::unique_ptr<Source>> {
-  return std::unique_ptr<Source>(std::make_unique<NetcatSource>(config, context, processor));
-});
+ACEQUIA_REGISTER_SOURCE("netcat",
+                        [](const api::SourceConfig& config, const ComponentContext& context,
+                           ChannelProcessor& processor) -> Result<std::unique_ptr<Source>> {
+                          return std::unique_ptr<Source>(
+                              std::make_unique<NetcatSource>(config, context, processor));
+                        });
 
 }  // namespace acequia::sidecar

@@ -6,15 +6,13 @@
 // Threading: one I/O thread per source runs every connection; Start/Stop from the control thread.
 #pragma once
 
-
-
-#include "common/asio.h"
 #include <memory>
 #include <mutex>
 #include <set>
 #include <thread>
 
 #include "api/flow.h"
+#include "common/asio.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
 #include "sidecar/core/source.h"

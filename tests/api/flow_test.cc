@@ -195,27 +195,28 @@ TEST(FlowTest, InvalidYamlGivesTheLine) {
 }
 
 TEST(FlowTest, ManifestEnvelopeIsChecked) {
-  EXPECT_THAT(ErrorsOf(R"(
+  EXPECT_THAT(
+      ErrorsOf(R"(
 apiVersion: acequia.io/v2
 kind: Pipeline
 metadata: {name: Bad_Name}
 spec: {}
 )"),
-              ::testing::IsSupersetOf({"apiVersion: must be acequia.io/v1alpha1, got \"acequia.io/v2\"",
-                                       "kind: must be Flow, got \"Pipeline\"",
-                                       "metadata.name: invalid name \"Bad_Name\""}));
+      ::testing::IsSupersetOf({"apiVersion: must be acequia.io/v1alpha1, got \"acequia.io/v2\"",
+                               "kind: must be Flow, got \"Pipeline\"",
+                               "metadata.name: invalid name \"Bad_Name\""}));
 }
 
 TEST(FlowTest, UnknownSpecFieldsAndBadNames) {
-  EXPECT_THAT(ErrorsOf(R"(
+  EXPECT_THAT(
+      ErrorsOf(R"(
 sources: [{name: In_1, type: netcat, port: 6000, channels: [main]}]
 channels: [{name: main, type: memory}]
 sinks: [{name: out, type: logger, channel: main}]
 sink: [{name: oops}]
 )"),
-              ::testing::UnorderedElementsAre(
-                  HasSubstr("spec.sink: unknown field"),
-                  HasSubstr("spec.sources[0].name: invalid name \"In_1\"")));
+      ::testing::UnorderedElementsAre(HasSubstr("spec.sink: unknown field"),
+                                      HasSubstr("spec.sources[0].name: invalid name \"In_1\"")));
 }
 
 TEST(FlowTest, BareNullTypeExplainsTheQuoting) {

@@ -23,7 +23,8 @@ CliRun RunAgent(const TempDir& dir, std::vector<std::string> args) {
 
 TEST(AgentCliTest, ValidateAcceptsTheQuickstartExample) {
   TempDir dir;
-  CliRun run = RunAgent(dir, {"validate", std::string(ACEQUIA_SOURCE_DIR) + "/examples/flows/quickstart.yaml"});
+  CliRun run = RunAgent(
+      dir, {"validate", std::string(ACEQUIA_SOURCE_DIR) + "/examples/flows/quickstart.yaml"});
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_NE(run.out.find("valid Flow \"quickstart\""), std::string::npos) << run.out;
 }
@@ -43,10 +44,12 @@ spec:
 )");
   CliRun run = RunAgent(dir, {"validate", dir / "bad.yaml"});
   EXPECT_EQ(run.code, 1);
-  EXPECT_NE(run.err.find("spec.sources[0].maxLineLenght: unknown property for source type \"netcat\""),
-            std::string::npos)
+  EXPECT_NE(
+      run.err.find("spec.sources[0].maxLineLenght: unknown property for source type \"netcat\""),
+      std::string::npos)
       << run.err;
-  EXPECT_NE(run.err.find("spec.channels[0].keepAlive: invalid duration \"soon\""), std::string::npos)
+  EXPECT_NE(run.err.find("spec.channels[0].keepAlive: invalid duration \"soon\""),
+            std::string::npos)
       << run.err;
 }
 

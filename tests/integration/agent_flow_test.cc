@@ -2,11 +2,11 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <set>
 #include <sstream>
 #include <thread>
-#include <atomic>
 
 #include "tests/support/agent_fixture.h"
 #include "tests/support/net_client.h"
@@ -15,7 +15,9 @@
 namespace acequia::testing {
 namespace {
 
-bool Closed(const std::string& path) { return path.size() < 4 || path.substr(path.size() - 4) != ".tmp"; }
+bool Closed(const std::string& path) {
+  return path.size() < 4 || path.substr(path.size() - 4) != ".tmp";
+}
 bool Any(const std::string&) { return true; }
 
 // Runs `command` with `input` on stdin; returns its exit code and output.
@@ -37,13 +39,15 @@ spec:
     - name: web
       type: http
       bind: 127.0.0.1
-      port: )" + std::to_string(http_port) + R"(
+      port: )" +
+         std::to_string(http_port) + R"(
       channels: [main, log]
       interceptors: [{type: timestamp}, {type: static, key: via, value: http}]
     - name: lines
       type: netcat
       bind: 127.0.0.1
-      port: )" + std::to_string(nc_port) + R"(
+      port: )" +
+         std::to_string(nc_port) + R"(
       maxLineLength: 64
       channels: [main, log]
       interceptors: [{type: static, key: via, value: netcat}]
@@ -51,8 +55,8 @@ spec:
     - {name: main, type: memory, capacity: 10000, transactionCapacity: 1000}
     - {name: log, type: memory, capacity: 10000, transactionCapacity: 1000}
   sinks:
-    - {name: archive, type: file_roll, channel: main, directory: ")" + out_dir +
-         R"(/%{via}", rollInterval: 0)" + file_roll_extra + R"(}
+    - {name: archive, type: file_roll, channel: main, directory: ")" +
+         out_dir + R"(/%{via}", rollInterval: 0)" + file_roll_extra + R"(}
     - {name: console, type: logger, channel: log}
   metrics: {port: {metrics_port}}
 )";
@@ -121,7 +125,8 @@ TEST(AgentFlowTest, MalformedInputIsRejectedClearlyAndLosesNoValidEvent) {
 
   TcpClient client(nc_port);
   std::string binary("bin\x01\x02\xff", 6);
-  ASSERT_TRUE(client.Send("nc good 1\n" + std::string(5000, 'z') + "\n" + binary + "\nnc good 2\n"));
+  ASSERT_TRUE(
+      client.Send("nc good 1\n" + std::string(5000, 'z') + "\n" + binary + "\nnc good 2\n"));
   EXPECT_EQ(client.ReadLine(), "OK");
   EXPECT_EQ(client.ReadLine(), "FAILED: line longer than maxLineLength 64");
   EXPECT_EQ(client.ReadLine(), "OK");
@@ -207,10 +212,12 @@ TEST(AgentFlowTest, AFullChannelDoesNotStallTheHealthEndpoints) {
   const int http_port = FreePort();
   WriteFile(agent.dir() / "blocker", "");  // the sink writes below a file: it can never deliver
   agent.WriteConfig(R"(
-sources: [{name: web, type: http, bind: 127.0.0.1, port: )" + std::to_string(http_port) + R"(, channels: [c]}]
+sources: [{name: web, type: http, bind: 127.0.0.1, port: )" +
+                    std::to_string(http_port) + R"(, channels: [c]}]
 channels: [{name: c, type: memory, capacity: 1, transactionCapacity: 1, keepAlive: 500ms}]
-sinks: [{name: out, type: file_roll, channel: c, directory: ")" + agent.dir() / "blocker/out" +
-                     R"(", batchSize: 1}]
+sinks: [{name: out, type: file_roll, channel: c, directory: ")" +
+                    agent.dir() / "blocker/out" +
+                    R"(", batchSize: 1}]
 metrics: {port: {metrics_port}}
 )");
   ASSERT_TRUE(agent.Start({"--drain-timeout", "1s"})) << agent.Log();

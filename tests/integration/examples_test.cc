@@ -24,14 +24,15 @@ TEST(ExamplesTest, EveryFlowExampleValidates) {
     TempDir dir;
     ChildProcess validate({AgentBinary(), "validate", entry.path().string()}, dir.path());
     validate.Start();
-    EXPECT_EQ(validate.Wait(std::chrono::seconds(20)), 0)
-        << entry.path() << ":\n" << validate.Stderr();
+    EXPECT_EQ(validate.Wait(std::chrono::seconds(20)), 0) << entry.path() << ":\n"
+                                                          << validate.Stderr();
   }
 }
 
 TEST(ExamplesTest, QuickstartRunsAsDocumented) {
   // The quickstart as shipped, moved to free ports and a private directory.
-  std::string config = ReadFile(std::string(ACEQUIA_SOURCE_DIR) + "/examples/flows/quickstart.yaml");
+  std::string config =
+      ReadFile(std::string(ACEQUIA_SOURCE_DIR) + "/examples/flows/quickstart.yaml");
   AgentFixture agent;
   const int http_port = FreePort();
   const int nc_port = FreePort();
@@ -42,9 +43,9 @@ TEST(ExamplesTest, QuickstartRunsAsDocumented) {
   agent.WriteConfig(config);
   ASSERT_TRUE(agent.Start()) << agent.Log();
 
-  auto response = HttpPost("http://127.0.0.1:" + std::to_string(http_port),
-                           R"([{"headers": {"level": "info"}, "body": "hello"}])",
-                           "application/json");
+  auto response =
+      HttpPost("http://127.0.0.1:" + std::to_string(http_port),
+               R"([{"headers": {"level": "info"}, "body": "hello"}])", "application/json");
   EXPECT_EQ(response.status, 200) << response.body;
   TcpClient client(nc_port);
   ASSERT_TRUE(client.Send("hello from netcat\n"));

@@ -36,8 +36,13 @@ void AgentFixture::WriteConfig(const std::string& text) {
 }
 
 bool AgentFixture::Start(const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv = {AgentBinary(), "--config", config_path(), "--metrics-port",
-                                   std::to_string(metrics_port_), "--reload-interval", "100ms"};
+  std::vector<std::string> argv = {AgentBinary(),
+                                   "--config",
+                                   config_path(),
+                                   "--metrics-port",
+                                   std::to_string(metrics_port_),
+                                   "--reload-interval",
+                                   "100ms"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   process_ = std::make_unique<ChildProcess>(argv, dir_.path() + "/logs");
   process_->Start();

@@ -13,7 +13,9 @@ api::Flow ParseValidFlow(const std::string& yaml, const std::string& name) {
 api::ComponentConfig InterceptorConfig(const std::string& fields) {
   api::Flow flow = ParseValidFlow(
       "sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1, "
-      "interceptors: [{" + fields + "}]}]\n"
+      "interceptors: [{" +
+      fields +
+      "}]}]\n"
       "channels: [{name: c, type: memory}]\n"
       "sinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
   return flow.spec.sources.empty() || flow.spec.sources[0].interceptors.empty()
@@ -24,7 +26,9 @@ api::ComponentConfig InterceptorConfig(const std::string& fields) {
 api::ComponentConfig ChannelConfig(const std::string& fields) {
   api::Flow flow = ParseValidFlow(
       "sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1}]\n"
-      "channels: [{name: c, " + fields + "}]\n"
+      "channels: [{name: c, " +
+      fields +
+      "}]\n"
       "sinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
   return flow.spec.channels.empty() ? api::ComponentConfig{} : flow.spec.channels[0];
 }
@@ -33,7 +37,8 @@ api::SinkConfig SinkConfig(const std::string& fields) {
   api::Flow flow = ParseValidFlow(
       "sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1}]\n"
       "channels: [{name: c, type: memory, capacity: 100000, transactionCapacity: 10000}]\n"
-      "sinks: [{channel: c, " + fields + "}]\n");
+      "sinks: [{channel: c, " +
+      fields + "}]\n");
   return flow.spec.sinks.empty() ? api::SinkConfig{} : flow.spec.sinks[0];
 }
 

@@ -1,12 +1,12 @@
 #include "tests/support/net_client.h"
 
 #include <arpa/inet.h>
+#include <cpprest/http_client.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cpprest/http_client.h>
 #include <thread>
 
 namespace acequia::testing {

@@ -16,7 +16,8 @@ sources: [{name: in, type: netcat, port: 7000, batchSize: 1, channels: [a, b, c]
                                source_extra + R"(}]
 channels:
   - {name: a, type: memory, capacity: 100, transactionCapacity: 10, keepAlive: 10ms}
-  - {name: b, type: memory, keepAlive: 10ms, )" + b_limits + R"(}
+  - {name: b, type: memory, keepAlive: 10ms, )" +
+                               b_limits + R"(}
   - {name: c, type: memory, capacity: 100, transactionCapacity: 10, keepAlive: 10ms}
 sinks:
   - {name: ka, type: "null", channel: a, batchSize: 10}
@@ -62,8 +63,8 @@ class ChannelProcessorTest : public ::testing::Test {
       channels_.push_back(std::make_unique<MemoryChannel>(c, metrics_.ForChannel(c.name, c.type)));
     }
     const auto& source = flow.spec.sources[0];
-    auto selector = (*SelectorRegistry().Find(source.selector.type))(source.selector,
-                                                                      source.channels);
+    auto selector =
+        (*SelectorRegistry().Find(source.selector.type))(source.selector, source.channels);
     ASSERT_TRUE(selector.ok());
     processor_ = std::make_unique<ChannelProcessor>(
         std::vector<Channel*>{channels_[0].get(), channels_[1].get(), channels_[2].get()},
@@ -85,8 +86,9 @@ TEST_F(ChannelProcessorTest, ReplicatingPutsEveryEventIntoEveryChannel) {
 }
 
 TEST_F(ChannelProcessorTest, MultiplexingRoutesByHeaderWithDefault) {
-  Build(FlowWith("selector: {type: multiplexing, header: level, mapping: {error: [b], audit: [b, c]}, "
-                 "default: [a]}"));
+  Build(FlowWith(
+      "selector: {type: multiplexing, header: level, mapping: {error: [b], audit: [b, c]}, "
+      "default: [a]}"));
   auto events = Levels({"info", "error", "audit", "debug"});
   ASSERT_TRUE(processor_->Process(events).ok());
   EXPECT_EQ(Drain(*channels_[0]), (std::vector<std::string>{"event0", "event3"}));

@@ -15,11 +15,17 @@ using testing::TcpClient;
 std::string Config(int port, const std::string& dir, const std::string& buffer_extra = "",
                    const std::string& sink_extra = "", const std::string& channel_name = "buffer") {
   return "sources: [{name: in, type: netcat, bind: 127.0.0.1, port: " + std::to_string(port) +
-         ", channels: [" + channel_name + "], batchSize: 10}]\n"
-         "channels: [{name: " + channel_name + ", type: memory, capacity: 1000, "
-         "transactionCapacity: 10" + buffer_extra + "}]\n"
-         "sinks: [{name: out, type: file_roll, channel: " + channel_name + ", directory: \"" + dir +
-         "\", rollInterval: 0, batchSize: 10" + sink_extra + "}]\n";
+         ", channels: [" + channel_name +
+         "], batchSize: 10}]\n"
+         "channels: [{name: " +
+         channel_name +
+         ", type: memory, capacity: 1000, "
+         "transactionCapacity: 10" +
+         buffer_extra +
+         "}]\n"
+         "sinks: [{name: out, type: file_roll, channel: " +
+         channel_name + ", directory: \"" + dir + "\", rollInterval: 0, batchSize: 10" +
+         sink_extra + "}]\n";
 }
 
 api::Flow Parse(const std::string& yaml) {

@@ -12,8 +12,10 @@ TEST(RegistryTest, EveryCataloguedTypeHasExactlyOneImplementation) {
 
 TEST(RegistryTest, ADuplicateNameIsRefusedAndReported) {
   PluginRegistry<SinkFactory> registry(api::ComponentKind::kSink);
-  auto factory = [](const api::SinkConfig&, const ComponentContext&)
-      -> Result<std::unique_ptr<Sink>> { return Status::Internal("unused"); };
+  auto factory = [](const api::SinkConfig&,
+                    const ComponentContext&) -> Result<std::unique_ptr<Sink>> {
+    return Status::Internal("unused");
+  };
   EXPECT_TRUE(registry.Register("dup", factory));
   EXPECT_FALSE(registry.Register("dup", factory));
   EXPECT_EQ(registry.duplicates(), std::vector<std::string>{"dup"});

@@ -47,7 +47,6 @@ class RecordingSink final : public Sink {
   std::vector<std::string> delivered_;
 };
 
-
 void PutBodies(Channel& channel, int n) {
   auto tx = channel.Begin();
   std::vector<Event> events;
@@ -59,8 +58,9 @@ void PutBodies(Channel& channel, int n) {
 class SinkRunnerTest : public ::testing::Test {
  protected:
   AgentMetrics metrics_{"test"};
-  MemoryChannel channel_{testing::ChannelConfig("type: memory, capacity: 100, transactionCapacity: 10"),
-                        metrics_.ForChannel("c", "memory")};
+  MemoryChannel channel_{
+      testing::ChannelConfig("type: memory, capacity: 100, transactionCapacity: 10"),
+      metrics_.ForChannel("c", "memory")};
   SinkRunner::Options fast_{std::chrono::milliseconds(5), std::chrono::milliseconds(20),
                             std::chrono::milliseconds(20)};
 };

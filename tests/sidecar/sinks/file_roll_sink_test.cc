@@ -9,8 +9,8 @@
 
 #include "api/flow.h"
 #include "sidecar/core/registry.h"
-#include "tests/support/test_env.h"
 #include "tests/support/component_configs.h"
+#include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
 namespace {

@@ -23,8 +23,8 @@ class NetcatSourceTest : public ::testing::Test {
         channel + "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
     ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
     flow_ = *parsed.flow;
-    channel_ = std::make_unique<MemoryChannel>(flow_.spec.channels[0],
-                                               metrics_.ForChannel("c", "memory"));
+    channel_ =
+        std::make_unique<MemoryChannel>(flow_.spec.channels[0], metrics_.ForChannel("c", "memory"));
     auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
     ASSERT_TRUE(processor.ok()) << processor.status().ToString();
     processor_ = std::move(processor).value();
@@ -135,8 +135,7 @@ TEST_F(NetcatSourceTest, ABatchTheChannelCanNeverHoldFailsOnlyItsOwnLines) {
   // 100 body bytes with 20% kept for headers: 80 bytes of bodies fit, ever.
   StartSource("batchSize: 2", "capacity: 100, transactionCapacity: 10, byteCapacity: 100");
   TcpClient client(port_);
-  ASSERT_TRUE(client.Send("a\nb\n" + std::string(50, 'x') + "\n" + std::string(50, 'y') +
-                          "\nc\n"));
+  ASSERT_TRUE(client.Send("a\nb\n" + std::string(50, 'x') + "\n" + std::string(50, 'y') + "\nc\n"));
   EXPECT_EQ(client.ReadLine(), "OK");
   EXPECT_EQ(client.ReadLine(), "OK");
   auto third = client.ReadLine();
