@@ -218,8 +218,8 @@ std::string FormatPropertyValue(const PropertyValue& value) {
 const PropertyValue& PropertyValues::Get(std::string_view name) const {
   auto it = values_.find(name);
   if (it == values_.end()) {
-    std::fprintf(stderr, "acequia: property \"%.*s\" read but never declared or set\n",
-                 static_cast<int>(name.size()), name.data());
+    (void)std::fprintf(stderr, "acequia: property \"%.*s\" read but never declared or set\n",
+                       static_cast<int>(name.size()), name.data());
     std::abort();
   }
   return it->second;

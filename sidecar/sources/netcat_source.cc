@@ -18,7 +18,7 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
   Connection(NetcatSource& source, tcp::socket socket)
       : source_(source),
         socket_(std::move(socket)),
-        buffer_(std::max<size_t>(64 * 1024, source.max_line_ + 2)),
+        buffer_(std::max<size_t>(size_t{64} * 1024, source.max_line_ + 2)),
         retry_(source.io_) {
     source_.processor_.metrics().open_connections->Increment();
   }
