@@ -66,6 +66,42 @@ const std::vector<ComponentType>& Channels() {
            P{"keepAlive", T::kDuration, "3s",
              "How long a put waits for free space before failing with channel full."},
        }},
+      {ComponentKind::kChannel, "file",
+       "Holds events in a write-ahead log on disk: a transaction that returned from commit "
+       "survives a crash of the agent (kill -9) and, with fsync: commit, of the machine. "
+       "Start-up reads the last checkpoint of the queue and replays only the log written after "
+       "it. Format and guarantees: docs/file-channel.md.",
+       {
+           P{"checkpointDir", T::kString, "",
+             "Directory of the queue checkpoint and the lock file in_use.lock (empty: "
+             "/var/lib/acequia/<flow>/<channel>/checkpoint). Two agents never share it: the "
+             "second refuses to start."},
+           P{"dataDirs", T::kStringList, "",
+             "Directories of the log segments, used in turn (empty: "
+             "/var/lib/acequia/<flow>/<channel>/data)."},
+           P{"capacity", T::kInt, "1000000", "Most events held.", false, 1, int64_t{1} << 40},
+           P{"transactionCapacity", T::kInt, "10000",
+             "Most events one put or take transaction may carry.", false, 1, int64_t{1} << 40},
+           P{"checkpointInterval", T::kDuration, "30s",
+             "Time between checkpoints of the queue; fully consumed segments are deleted after "
+             "each one."},
+           P{"maxFileSize", T::kSize, "64Mi",
+             "Size at which the log rolls to a new segment (Flume: 2146435071).", false, 1 << 20,
+             2146435071},
+           P{"minimumRequiredSpace", T::kSize, "500Mi",
+             "Free space a data directory must keep: below it puts wait and then fail with "
+             "channel full, as when the channel is at capacity.",
+             false, 0, std::nullopt},
+           P{"keepAlive", T::kDuration, "3s",
+             "How long a put waits for free space (in the channel or on disk) before failing "
+             "with channel full."},
+           P{"fsync", T::kString, "commit",
+             "commit: a put commit returns once the log is on disk (one fdatasync serves every "
+             "transaction committing at the same time; take commits ride on the next one). none: "
+             "written to the kernel only, which survives kill -9 but not a power loss; unsafe, "
+             "for tests and benchmarks.",
+             false, std::nullopt, std::nullopt, {"commit", "none"}},
+       }},
   };
   return kChannels;
 }

@@ -15,8 +15,20 @@ auto& Register(Builder builder, const char* name, const char* help,
 
 const prometheus::Histogram::BucketBoundaries& BatchBuckets() {
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
-      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
-      10};
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+      0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+  return kBuckets;
+}
+
+const prometheus::Histogram::BucketBoundaries& FsyncBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1};
+  return kBuckets;
+}
+
+const prometheus::Histogram::BucketBoundaries& CheckpointBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
   return kBuckets;
 }
 
@@ -65,6 +77,19 @@ AgentMetrics::AgentMetrics(std::string flow)
       channel_take_successes_(Register(BuildCounter(), "acequia_channel_take_successes_total",
                                        "Events taken from a channel (EventTakeSuccessCount).",
                                        *registry_)),
+      channel_fsync_duration_(Register(BuildHistogram(), "acequia_channel_fsync_duration_seconds",
+                                       "Time of one fsync of a file channel's log (one per group "
+                                       "of concurrent commits).",
+                                       *registry_)),
+      channel_checkpoint_duration_(Register(BuildHistogram(),
+                                            "acequia_channel_checkpoint_duration_seconds",
+                                            "Time to write one checkpoint of a file channel's "
+                                            "queue.",
+                                            *registry_)),
+      channel_corrupt_records_(Register(BuildCounter(), "acequia_channel_corrupt_records_total",
+                                        "Records of a file channel's log found torn or corrupt "
+                                        "(bad checksum or length) and skipped.",
+                                        *registry_)),
       sink_drained_(Register(BuildCounter(), "acequia_sink_events_drained_total",
                              "Events a sink delivered and committed (EventDrainSuccessCount).",
                              *registry_)),
@@ -105,6 +130,13 @@ ChannelMetrics AgentMetrics::ForChannel(const std::string& name, const std::stri
           &channel_fill_.Add(labels),          &channel_put_attempts_.Add(labels),
           &channel_put_successes_.Add(labels), &channel_take_attempts_.Add(labels),
           &channel_take_successes_.Add(labels)};
+}
+
+FileChannelMetrics AgentMetrics::ForFileChannel(const std::string& name, const std::string& type) {
+  auto labels = LabelsOf(name, type);
+  return {&channel_fsync_duration_.Add(labels, FsyncBuckets()),
+          &channel_checkpoint_duration_.Add(labels, CheckpointBuckets()),
+          &channel_corrupt_records_.Add(labels)};
 }
 
 SinkMetrics AgentMetrics::ForSink(const std::string& name, const std::string& type) {
@@ -148,6 +180,9 @@ void AgentMetrics::ForgetChannel(const std::string& name, const std::string& typ
   RemoveLabelled(channel_put_successes_, labels);
   RemoveLabelled(channel_take_attempts_, labels);
   RemoveLabelled(channel_take_successes_, labels);
+  RemoveLabelled(channel_fsync_duration_, labels, FsyncBuckets());
+  RemoveLabelled(channel_checkpoint_duration_, labels, CheckpointBuckets());
+  RemoveLabelled(channel_corrupt_records_, labels);
 }
 
 void AgentMetrics::ForgetSink(const std::string& name, const std::string& type) {

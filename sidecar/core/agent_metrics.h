@@ -32,6 +32,13 @@ struct ChannelMetrics {
   prometheus::Counter* take_successes;
 };
 
+// Extra metrics of the file channel, beside its ChannelMetrics.
+struct FileChannelMetrics {
+  prometheus::Histogram* fsync_duration;
+  prometheus::Histogram* checkpoint_duration;
+  prometheus::Counter* corrupt_records;
+};
+
 struct SinkMetrics {
   prometheus::Counter* drained;
   prometheus::Counter* batches_complete;
@@ -52,6 +59,7 @@ class AgentMetrics {
 
   SourceMetrics ForSource(const std::string& name, const std::string& type);
   ChannelMetrics ForChannel(const std::string& name, const std::string& type);
+  FileChannelMetrics ForFileChannel(const std::string& name, const std::string& type);
   SinkMetrics ForSink(const std::string& name, const std::string& type);
   InterceptorMetrics ForInterceptor(const std::string& name, const std::string& type);
   prometheus::Counter& ConfigReloads(const std::string& result);
@@ -80,6 +88,9 @@ class AgentMetrics {
   prometheus::Family<prometheus::Counter>& channel_put_successes_;
   prometheus::Family<prometheus::Counter>& channel_take_attempts_;
   prometheus::Family<prometheus::Counter>& channel_take_successes_;
+  prometheus::Family<prometheus::Histogram>& channel_fsync_duration_;
+  prometheus::Family<prometheus::Histogram>& channel_checkpoint_duration_;
+  prometheus::Family<prometheus::Counter>& channel_corrupt_records_;
   prometheus::Family<prometheus::Counter>& sink_drained_;
   prometheus::Family<prometheus::Counter>& sink_batches_;
   prometheus::Family<prometheus::Counter>& sink_connection_failures_;

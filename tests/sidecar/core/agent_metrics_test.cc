@@ -13,6 +13,8 @@ TEST(AgentMetricsTest, DocsListEveryMetricAndNothingElse) {
   AgentMetrics metrics("docs");
   metrics.ForSource("s", "netcat");
   metrics.ForChannel("c", "memory");
+  metrics.ForChannel("f", "file");
+  metrics.ForFileChannel("f", "file");
   metrics.ForSink("k", "null");
   metrics.ForInterceptor("s.0", "static");
   metrics.ConfigReloads("applied");
