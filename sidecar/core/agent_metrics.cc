@@ -171,6 +171,10 @@ void AgentMetrics::ForgetSource(const std::string& name, const std::string& type
   RemoveLabelled(source_connections_, labels);
 }
 
+void AgentMetrics::ForgetInterceptor(const std::string& name, const std::string& type) {
+  RemoveLabelled(interceptor_dropped_, LabelsOf(name, type));
+}
+
 void AgentMetrics::ForgetChannel(const std::string& name, const std::string& type) {
   auto labels = LabelsOf(name, type);
   RemoveLabelled(channel_size_, labels);

@@ -66,6 +66,7 @@ class AgentMetrics {
 
   // Removes every metric of a component that left the flow on reload.
   void ForgetSource(const std::string& name, const std::string& type);
+  void ForgetInterceptor(const std::string& name, const std::string& type);
   void ForgetChannel(const std::string& name, const std::string& type);
   void ForgetSink(const std::string& name, const std::string& type);
 

@@ -131,10 +131,19 @@ Status FlowRuntime::Apply(const api::Flow& next) {
       continue;
     }
     it->second.source->Stop();
-    const std::string type = it->second.config.type;
+    const api::SourceConfig old = it->second.config;
     it = sources_.erase(it);
-    if (!new_sources.count(name) || new_sources.at(name).config.type != type) {
-      metrics_.ForgetSource(name, type);
+    const api::SourceConfig* successor =
+        new_sources.count(name) ? &new_sources.at(name).config : nullptr;
+    if (successor == nullptr || successor->type != old.type) {
+      metrics_.ForgetSource(name, old.type);
+    }
+    // Interceptors are named by position: forget the positions that left or changed type.
+    for (size_t i = 0; i < old.interceptors.size(); ++i) {
+      if (successor == nullptr || i >= successor->interceptors.size() ||
+          successor->interceptors[i].type != old.interceptors[i].type) {
+        metrics_.ForgetInterceptor(name + "." + std::to_string(i), old.interceptors[i].type);
+      }
     }
     ++sources_stopped;
   }

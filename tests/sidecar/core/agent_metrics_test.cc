@@ -39,6 +39,12 @@ TEST(AgentMetricsTest, ForgettingAComponentRemovesItsSeries) {
   metrics.ForSink("gone", "null").drained->Increment();
   metrics.ForSink("kept", "null");
   metrics.ForgetSink("gone", "null");
+  metrics.ForSource("gone", "netcat");
+  metrics.ForgetSource("gone", "netcat");
+  metrics.ForChannel("gone", "memory");
+  metrics.ForgetChannel("gone", "memory");
+  metrics.ForInterceptor("gone", "static");
+  metrics.ForgetInterceptor("gone", "static");
   for (const auto& family : metrics.registry()->Collect()) {
     for (const auto& metric : family.metric) {
       for (const auto& label : metric.label) {
