@@ -1,0 +1,15 @@
+// Opens the driver an ImportJob's source names. Thread-safe (each call opens a new connection).
+#pragma once
+
+#include <memory>
+
+#include "api/import_job.h"
+#include "importer/credentials.h"
+#include "importer/db/database.h"
+
+namespace acequia::importer {
+
+[[nodiscard]] Result<std::unique_ptr<Database>> OpenDatabase(const api::ImportSource& source,
+                                                             const Credentials& credentials);
+
+}  // namespace acequia::importer
