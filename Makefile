@@ -7,7 +7,7 @@ BUILD_DIR := build/$(PRESET)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all setup configure build test check-all demo bench asan format reference clean
+.PHONY: all setup configure build test check-all demo bench asan format reference crds clean
 
 all: build
 
@@ -41,6 +41,11 @@ asan:
 # Regenerates docs/reference.md from the component tables in api/catalog.cc.
 reference: build
 	@$(BUILD_DIR)/sidecar/acequia-agent reference > docs/reference.md
+
+# Regenerates crds/ and the chart's copy from the tables in api/ (acequia-crdgen).
+crds: configure
+	@cmake --build --preset $(PRESET) --target acequia-crdgen
+	@$(BUILD_DIR)/tools/crdgen/acequia-crdgen --out crds --out helm/acequia/crds
 
 format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
