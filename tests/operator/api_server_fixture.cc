@@ -23,7 +23,7 @@ openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out c
   return std::system(("bash '" + dir + "/make-pki.sh' '" + dir + "'").c_str()) == 0;
 }
 
-std::string CrdDir() { return std::string(ACEQUIA_SOURCE_DIR) + "/tests/operator/testdata/crds"; }
+std::string CrdDir() { return std::string(ACEQUIA_SOURCE_DIR) + "/crds"; }
 
 ApiServerFixture::ApiServerFixture(kube::KubeApiServer::Options options) {
   if (options.crd_dir.empty()) options.crd_dir = CrdDir();
