@@ -18,6 +18,7 @@
 #include "common/logging.h"
 #include "importer/credentials.h"
 #include "importer/db/open_database.h"
+#include "importer/export/exporter.h"
 #include "importer/plan/split_planner.h"
 #include "importer/run/committer.h"
 #include "importer/run/split_runner.h"
@@ -36,6 +37,7 @@ commands:
   commit                    check every split finished; write <path>/_SUCCESS
   list-tables               list the source database's tables
   eval "SQL"                run one statement; print the rows as JSON lines
+  export                    load the target's part files into spec.source.table, all or nothing
 
 flags:
   --job FILE                the ImportJob manifest (or its spec); required
@@ -45,6 +47,8 @@ flags:
   --parallelism N           threads for a local `run` (default: the split count)
   --termination-log FILE    where the one-line result goes (default /dev/termination-log)
   --log-level LEVEL         debug|info|warn|error (default info)
+  --from DIR                export: read the part files from DIR (default: target.path)
+  --update-key COL[,COL]    export: upsert on these columns instead of appending
 
 credentials: --credentials DIR, else ACEQUIA_DB_USERNAME/ACEQUIA_DB_PASSWORD, else
 /var/run/secrets/acequia/db/, else the driver's own (PGUSER, PGPASSWORD, ~/.pgpass, MYSQL_PWD).
@@ -68,9 +72,9 @@ class UsageError : public std::runtime_error {
 };
 
 Flags ParseFlags(const std::vector<std::string>& args) {
-  static const std::vector<std::string> kKnown = {"job",       "plan",        "credentials",
-                                                  "run-id",    "parallelism", "termination-log",
-                                                  "log-level", "split"};
+  static const std::vector<std::string> kKnown = {
+      "job",       "plan",  "credentials", "run-id",    "parallelism", "termination-log",
+      "log-level", "split", "from",        "update-key"};
   Flags flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -135,6 +139,7 @@ class Command {
     if (c == "commit") return Commit();
     if (c == "list-tables") return ListTables();
     if (c == "eval") return Eval();
+    if (c == "export") return Export();
     throw UsageError(c.empty() ? "no command given" : "unknown command \"" + c + "\"");
   }
 
@@ -160,8 +165,8 @@ class Command {
     return value;
   }
 
-  Result<std::unique_ptr<Database>> Connect() {
-    return OpenDatabase(job_->spec.source, credentials_);
+  Result<std::unique_ptr<Database>> Connect(bool writable = false) {
+    return OpenDatabase(job_->spec.source, credentials_, writable);
   }
 
   Result<ImportPlan> ReadPlan() {
@@ -312,6 +317,29 @@ class Command {
     auto tables = (*db)->ListTables();
     if (!tables.ok()) return tables.status();
     Emit(json{{"tables", *tables}}.dump());
+    return Status::Ok();
+  }
+
+  Status Export() {
+    const auto start = std::chrono::steady_clock::now();
+    if (!flags_.positional.empty()) throw UsageError("export takes no arguments");
+    if (Status s = LoadJob(); !s.ok()) return s;
+    ExportOptions options;
+    options.from_dir = flags_.Get("from");
+    if (flags_.Has("update-key")) {
+      std::stringstream keys(flags_.Get("update-key"));
+      for (std::string key; std::getline(keys, key, ',');) {
+        if (key.empty()) throw UsageError("--update-key has an empty column name");
+        options.update_key.push_back(key);
+      }
+    }
+    auto db = Connect(/*writable=*/true);
+    if (!db.ok()) return db.status();
+    auto result = Exporter(**db, *job_, options).Run();
+    if (!result.ok()) return result.status();
+    json j = json::parse(result->ToJson());
+    j["durationSeconds"] = SecondsSince(start);
+    Emit(j.dump());
     return Status::Ok();
   }
 

@@ -93,6 +93,13 @@ class Database {
     (void)sink;
     return Status::InvalidArgument("COPY is only supported by the postgresql driver");
   }
+  // PostgreSQL only: runs `copy_sql` (a COPY … FROM STDIN) and sends it `data`; the server's
+  // error (with its line number) when a row is refused. Returns the rows loaded.
+  [[nodiscard]] virtual Result<int64_t> CopyIn(const std::string& copy_sql, std::string_view data) {
+    (void)copy_sql;
+    (void)data;
+    return Status::InvalidArgument("COPY is only supported by the postgresql driver");
+  }
 };
 
 }  // namespace acequia::importer

@@ -7,9 +7,9 @@
 namespace acequia::importer {
 
 Result<std::unique_ptr<Database>> OpenDatabase(const api::ImportSource& source,
-                                               const Credentials& credentials) {
+                                               const Credentials& credentials, bool writable) {
   if (source.is_sqlite()) {
-    auto db = SqliteDatabase::Open(source.database);
+    auto db = SqliteDatabase::Open(source.database, writable);
     if (!db.ok()) return db.status();
     return std::unique_ptr<Database>(std::move(db).value());
   }

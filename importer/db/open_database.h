@@ -1,4 +1,5 @@
-// Opens the driver an ImportJob's source names. Thread-safe (each call opens a new connection).
+// Opens the driver an ImportJob's source names (SQLite read-only unless `writable`). Thread-safe
+// (each call opens a new connection).
 #pragma once
 
 #include <memory>
@@ -10,6 +11,7 @@
 namespace acequia::importer {
 
 [[nodiscard]] Result<std::unique_ptr<Database>> OpenDatabase(const api::ImportSource& source,
-                                                             const Credentials& credentials);
+                                                             const Credentials& credentials,
+                                                             bool writable = false);
 
 }  // namespace acequia::importer

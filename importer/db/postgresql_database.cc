@@ -1,5 +1,6 @@
 #include "importer/db/postgresql_database.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace acequia::importer {
@@ -351,6 +352,41 @@ Result<int64_t> PostgresqlDatabase::CopyOut(const std::string& sql, const CopyCs
   }
   if (!sink_status.ok()) return sink_status;
   if (!final_status.ok()) return final_status;
+  return rows;
+}
+
+Result<int64_t> PostgresqlDatabase::CopyIn(const std::string& copy_sql, std::string_view data) {
+  PGresult* result = PQexec(conn_, copy_sql.c_str());
+  if (PQresultStatus(result) != PGRES_COPY_IN) {
+    Status error = ErrorOf(result);
+    PQclear(result);
+    return error;
+  }
+  PQclear(result);
+  constexpr size_t kChunk = 1 << 20;
+  Status send_status;
+  for (size_t off = 0; off < data.size() && send_status.ok(); off += kChunk) {
+    const size_t n = std::min(kChunk, data.size() - off);
+    if (PQputCopyData(conn_, data.data() + off, static_cast<int>(n)) != 1) {
+      send_status = ErrorOf(nullptr);
+    }
+  }
+  if (PQputCopyEnd(conn_, send_status.ok() ? nullptr : "client error") != 1 && send_status.ok()) {
+    send_status = ErrorOf(nullptr);
+  }
+  Status final_status;
+  int64_t rows = 0;
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      if (final_status.ok()) final_status = ErrorOf(r);
+    } else {
+      const char* tuples = PQcmdTuples(r);
+      if (tuples != nullptr && *tuples != '\0') rows = std::stoll(tuples);
+    }
+    PQclear(r);
+  }
+  if (!final_status.ok()) return final_status;
+  if (!send_status.ok()) return send_status;
   return rows;
 }
 

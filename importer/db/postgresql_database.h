@@ -25,6 +25,7 @@ class PostgresqlDatabase : public Database {
       const std::string& sql, std::vector<Column>* columns) override;
   Result<std::unique_ptr<RowStream>> Stream(const std::string& sql) override;
   bool SupportsCopy() const override { return true; }
+  Result<int64_t> CopyIn(const std::string& copy_sql, std::string_view data) override;
   Result<int64_t> CopyOut(const std::string& sql, const CopyCsvOptions& options,
                           const std::function<Status(std::string_view)>& sink) override;
 

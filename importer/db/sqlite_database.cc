@@ -85,13 +85,16 @@ ValueKind SqliteKindOf(std::string_view declared_type) {
   return ValueKind::kDecimal;  // SQLite's NUMERIC affinity
 }
 
-Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path) {
+Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path,
+                                                             bool writable) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     return Status::NotFound("sqlite database " + path + " does not exist");
   }
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db,
+      (writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : "out of memory";
     sqlite3_close(db);

@@ -12,8 +12,10 @@ namespace acequia::importer {
 
 class SqliteDatabase : public Database {
  public:
-  // Opens `path` read-only; NotFound when the file does not exist.
-  [[nodiscard]] static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path);
+  // Opens `path` read-only (read-write for `writable`, which export needs); NotFound when the file
+  // does not exist.
+  [[nodiscard]] static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path,
+                                                                    bool writable = false);
   ~SqliteDatabase() override;
 
   Dialect dialect() const override { return Dialect::kSqlite; }

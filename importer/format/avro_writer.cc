@@ -1,5 +1,6 @@
 #include "importer/format/avro_writer.h"
 
+#include <snappy.h>
 #include <zlib.h>
 
 #include <charconv>
@@ -81,15 +82,33 @@ int HexDigit(char c) {
 
 Result<std::unique_ptr<AvroWriter>> AvroWriter::Create(std::vector<Column> columns,
                                                        const std::string& codec, OutputFile& file) {
-  if (codec != "none" && codec != "null" && codec != "deflate") {
+  if (codec != "none" && codec != "null" && codec != "deflate" && codec != "snappy") {
     return Status::InvalidArgument("avro compression " + codec +
-                                   " is not supported yet (use none or deflate)");
+                                   " is not supported (use none, deflate or snappy)");
   }
-  return std::unique_ptr<AvroWriter>(new AvroWriter(std::move(columns), codec == "deflate", file));
+  return std::unique_ptr<AvroWriter>(
+      new AvroWriter(std::move(columns), codec == "none" ? "null" : codec, file));
 }
 
-AvroWriter::AvroWriter(std::vector<Column> columns, bool deflate, OutputFile& file)
-    : columns_(std::move(columns)), deflate_(deflate), file_(file) {
+Result<std::unique_ptr<AvroWriter>> AvroWriter::ForEncodedRecords(std::string schema,
+                                                                  const std::string& codec,
+                                                                  OutputFile& file) {
+  auto writer = Create({}, codec, file);
+  if (!writer.ok()) return writer.status();
+  (*writer)->schema_ = std::move(schema);
+  return writer;
+}
+
+Status AvroWriter::AppendEncoded(std::string_view record) {
+  block_.append(record);
+  ++rows_;
+  ++block_rows_;
+  if (block_.size() >= kBlockBytes) return WriteBlock();
+  return Status::Ok();
+}
+
+AvroWriter::AvroWriter(std::vector<Column> columns, std::string codec, OutputFile& file)
+    : columns_(std::move(columns)), codec_(std::move(codec)), file_(file) {
   nlohmann::json fields = nlohmann::json::array();
   std::set<std::string> used;
   for (const auto& c : columns_) {
@@ -194,13 +213,13 @@ Status AvroWriter::WriteBlock() {
     PutBytes(&out, "avro.schema");
     PutBytes(&out, schema_);
     PutBytes(&out, "avro.codec");
-    PutBytes(&out, deflate_ ? "deflate" : "null");
+    PutBytes(&out, codec_);
     PutLong(&out, 0);
     out += sync_;
   }
   if (block_rows_ > 0) {
     std::string data;
-    if (deflate_) {
+    if (codec_ == "deflate") {
       z_stream z{};
       if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
         return Status::Internal("zlib: deflateInit2 failed");
@@ -214,6 +233,13 @@ Status AvroWriter::WriteBlock() {
       data.resize(data.size() - z.avail_out);
       deflateEnd(&z);
       if (rc != Z_STREAM_END) return Status::Internal("zlib: deflate failed");
+    } else if (codec_ == "snappy") {
+      // Avro's snappy framing: the raw snappy block, then the CRC-32 (zlib's, big-endian) of the
+      // uncompressed data.
+      snappy::Compress(block_.data(), block_.size(), &data);
+      const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(block_.data()),
+                              static_cast<uInt>(block_.size()));
+      for (int shift = 24; shift >= 0; shift -= 8) data += static_cast<char>((crc >> shift) & 0xff);
     } else {
       data.swap(block_);
     }

@@ -5,7 +5,7 @@
 // ["null", T]: long for integers, double for floats, boolean, bytes (PostgreSQL's "\x…" text
 // decoded), string for everything else (decimals, dates and timestamps as their database text,
 // as Sqoop does by default). Column names are made valid Avro names ([A-Za-z_][A-Za-z0-9_]*).
-// Codecs: null and deflate. One thread at a time.
+// Codecs: null, deflate and snappy. One thread at a time.
 #pragma once
 
 #include <string>
@@ -19,10 +19,16 @@ class AvroWriter : public RecordWriter {
  public:
   static constexpr size_t kBlockBytes = 64 * 1024;
 
-  // `codec` is "none"/"null" or "deflate".
+  // `codec` is "none"/"null", "deflate" or "snappy".
   [[nodiscard]] static Result<std::unique_ptr<AvroWriter>> Create(std::vector<Column> columns,
                                                                   const std::string& codec,
                                                                   OutputFile& file);
+
+  // A writer of records already encoded for `schema` (the lastModified merge copies records
+  // between files with AppendEncoded).
+  [[nodiscard]] static Result<std::unique_ptr<AvroWriter>> ForEncodedRecords(
+      std::string schema, const std::string& codec, OutputFile& file);
+  [[nodiscard]] Status AppendEncoded(std::string_view record);
 
   void BeginRow() override { column_ = 0; }
   void Append(std::optional<std::string_view> value) override;
@@ -34,11 +40,11 @@ class AvroWriter : public RecordWriter {
   const std::string& schema() const { return schema_; }
 
  private:
-  AvroWriter(std::vector<Column> columns, bool deflate, OutputFile& file);
+  AvroWriter(std::vector<Column> columns, std::string codec, OutputFile& file);
   Status WriteBlock();
 
   std::vector<Column> columns_;
-  bool deflate_;
+  std::string codec_;  // null | deflate | snappy
   OutputFile& file_;
   std::string schema_;
   std::string sync_;

@@ -106,6 +106,38 @@ TEST_F(ImportCliTest, LocalRunDoesAllPhasesInParallel) {
   EXPECT_EQ(r["splits"], 4);
 }
 
+TEST_F(ImportCliTest, ExportLoadsThePartFilesBackAllOrNothing) {
+  ASSERT_EQ(Import({"run", "--job", WriteJob("cli_orders", 2), "--credentials", creds_.path(),
+                    "--termination-log", dir_ / "run.log"})
+                .exit_code,
+            0);
+  pg_->Exec(
+      "SET ROLE acequia; DROP TABLE IF EXISTS cli_copy;"
+      "CREATE TABLE cli_copy (LIKE cli_orders INCLUDING ALL);"
+      "INSERT INTO cli_copy VALUES (1, 'stale', 0), (5000, 'kept', 1);");
+  // The job names the table to load; the files come from --from (here the same directory).
+  const std::string job = WriteJob("cli_copy", 1);
+  auto append = Import({"export", "--job", job, "--credentials", creds_.path(), "--from",
+                        dir_ / "out", "--termination-log", dir_ / "export.log"});
+  EXPECT_EQ(append.exit_code, 1) << "id 1 exists: append fails";
+  EXPECT_THAT(append.err, HasSubstr("duplicate key"));
+  auto count = pg_->Psql({"-tAc", "SELECT count(*), min(customer) FROM cli_copy"});
+  EXPECT_EQ(count.out, "2|kept\n") << "a failed export changes nothing";
+
+  auto upsert = Import({"export", "--job", job, "--credentials", creds_.path(), "--update-key",
+                        "id", "--termination-log", dir_ / "export.log"});
+  ASSERT_EQ(upsert.exit_code, 0) << upsert.err;
+  auto result = json::parse(upsert.out);
+  EXPECT_EQ(result["phase"], "export");
+  EXPECT_EQ(result["rows"], 1000);
+  EXPECT_EQ(result["files"], 2);
+  EXPECT_EQ(json::parse(ReadFile(dir_ / "export.log"))["rows"], 1000);
+  auto rows = pg_->Psql({"-tAc",
+                         "SELECT count(*), (SELECT customer FROM cli_copy WHERE id = 1) FROM "
+                         "cli_copy c JOIN cli_orders o USING (id, customer, total)"});
+  EXPECT_EQ(rows.out, "1000|customer, 1\n");
+}
+
 TEST_F(ImportCliTest, WrongPasswordFailsWithoutShowingIt) {
   TempDir wrong;
   WriteFile(wrong / "username", PostgresServer::kUser);

@@ -17,8 +17,8 @@ void SqliteFile::Exec(const std::string& sql) const {
   if (rc != SQLITE_OK) throw std::runtime_error("sqlite: " + message + "\n" + sql);
 }
 
-std::unique_ptr<importer::Database> SqliteFile::Connect() const {
-  auto db = importer::SqliteDatabase::Open(path_);
+std::unique_ptr<importer::Database> SqliteFile::Connect(bool writable) const {
+  auto db = importer::SqliteDatabase::Open(path_, writable);
   if (!db.ok()) throw std::runtime_error(db.status().ToString());
   return std::move(db).value();
 }

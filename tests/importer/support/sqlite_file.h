@@ -15,7 +15,7 @@ class SqliteFile {
   const std::string& path() const { return path_; }
   // Runs `sql` (several statements allowed); throws on error.
   void Exec(const std::string& sql) const;
-  std::unique_ptr<importer::Database> Connect() const;
+  std::unique_ptr<importer::Database> Connect(bool writable = false) const;
 
  private:
   TempDir dir_;
