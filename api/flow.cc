@@ -1,37 +1,13 @@
 #include "api/flow.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <regex>
 #include <set>
-#include <sstream>
 
+#include "api/document.h"
 #include "api/quantity.h"
 
 namespace acequia::api {
 namespace {
-
-// Accumulates errors while walking the document.
-class Checker {
- public:
-  void Error(std::string path, std::string message) {
-    errors_.push_back({std::move(path), std::move(message)});
-  }
-  std::vector<FieldError> Take() { return std::move(errors_); }
-  bool clean() const { return errors_.empty(); }
-
- private:
-  std::vector<FieldError> errors_;
-};
-
-std::string Index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-std::string Field(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string KnownNames(std::span<const ComponentType> types) {
   std::vector<std::string> names;
@@ -42,43 +18,17 @@ std::string KnownNames(std::span<const ComponentType> types) {
   return out;
 }
 
-// Names are DNS-1123 labels: they become metric labels and Kubernetes object/port names.
-bool IsValidName(const std::string& name) {
-  static const std::regex kName("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  return name.size() <= 63 && std::regex_match(name, kName);
-}
-
-std::optional<std::string> ScalarAt(const YAML::Node& map, std::string_view key,
-                                    const std::string& path, Checker& check, bool required) {
-  YAML::Node node = map[std::string(key)];
-  if (!node || node.IsNull()) {
-    if (required && node && key == "type") {
-      check.Error(Field(path, key),
-                  "required (YAML reads a bare null as no value: write \"null\" in quotes for "
-                  "the null sink)");
-    } else if (required) {
-      check.Error(Field(path, key), "required");
-    }
-    return std::nullopt;
-  }
-  if (!node.IsScalar()) {
-    check.Error(Field(path, key), "expected a string");
-    return std::nullopt;
-  }
-  return node.Scalar();
-}
-
 // Parses the `type` and properties of one component map against the catalogue.
 // Returns false when the component is unusable (no or unknown type).
 bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::string& path,
-                    Checker& check, std::string* type_out, PropertyValues* props_out) {
+                    FieldErrorList& check, std::string* type_out, PropertyValues* props_out) {
   const std::string kind_name(ComponentKindName(kind));
-  auto type = ScalarAt(node, "type", path, check, true);
+  auto type = ScalarField(node, "type", path, check, true);
   if (!type) return false;
   const ComponentType* def = FindComponentType(kind, *type);
   if (def == nullptr) {
-    check.Error(Field(path, "type"), "unknown " + kind_name + " type " + Quote(*type) +
-                                         " (known: " + KnownNames(CatalogOf(kind)) + ")");
+    check.Error(FieldPath(path, "type"), "unknown " + kind_name + " type " + Quote(*type) +
+                                             " (known: " + KnownNames(CatalogOf(kind)) + ")");
     return false;
   }
   *type_out = *type;
@@ -92,7 +42,7 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
       std::string known;
       for (const auto& p : def->properties)
         known += (known.empty() ? "" : ", ") + std::string(p.name);
-      check.Error(Field(path, key),
+      check.Error(FieldPath(path, key),
                   "unknown property for " + kind_name + " type " + Quote(*type) +
                       (known.empty() ? " (it has none)" : " (known: " + known + ")"));
       continue;
@@ -100,7 +50,7 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
     present.insert(key);
     auto value = ParsePropertyValue(*spec, kv.second);
     if (!value.ok()) {
-      check.Error(Field(path, key), value.status().message());
+      check.Error(FieldPath(path, key), value.status().message());
       continue;
     }
     props_out->Set(key, std::move(value).value());
@@ -108,7 +58,7 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
   for (const auto& spec : def->properties) {
     if (props_out->Has(spec.name) || present.count(std::string(spec.name))) continue;
     if (spec.required) {
-      check.Error(Field(path, spec.name), "required by " + kind_name + " type " + Quote(*type));
+      check.Error(FieldPath(path, spec.name), "required by " + kind_name + " type " + Quote(*type));
     } else if (spec.default_value) {
       auto value = ParsePropertyText(spec, *spec.default_value);
       if (value.ok()) props_out->Set(std::string(spec.name), std::move(value).value());
@@ -119,8 +69,8 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
 
 // Parses a named list section (sources, channels, sinks): checks names and duplicates.
 template <typename Fn>
-void ForEachNamed(const YAML::Node& spec, std::string_view key, Checker& check, Fn&& fn) {
-  const std::string path = Field("spec", key);
+void ForEachNamed(const YAML::Node& spec, std::string_view key, FieldErrorList& check, Fn&& fn) {
+  const std::string path = FieldPath("spec", key);
   YAML::Node list = spec[std::string(key)];
   if (!list || list.IsNull()) return;
   if (!list.IsSequence()) {
@@ -129,16 +79,16 @@ void ForEachNamed(const YAML::Node& spec, std::string_view key, Checker& check, 
   }
   std::map<std::string, std::string> seen;
   for (size_t i = 0; i < list.size(); ++i) {
-    const std::string item_path = Index(path, i);
+    const std::string item_path = IndexPath(path, i);
     const YAML::Node& item = list[i];
     if (!item.IsMap()) {
       check.Error(item_path, "expected a map with name and type");
       continue;
     }
-    auto name = ScalarAt(item, "name", item_path, check, true);
+    auto name = ScalarField(item, "name", item_path, check, true);
     if (!name) continue;
-    if (!IsValidName(*name)) {
-      check.Error(Field(item_path, "name"),
+    if (!IsDnsLabel(*name)) {
+      check.Error(FieldPath(item_path, "name"),
                   "invalid name " + Quote(*name) +
                       ": use lower-case letters, digits and '-', starting and ending with a "
                       "letter or digit, at most 63 characters");
@@ -146,7 +96,7 @@ void ForEachNamed(const YAML::Node& spec, std::string_view key, Checker& check, 
     }
     auto [it, inserted] = seen.emplace(*name, item_path);
     if (!inserted) {
-      check.Error(Field(item_path, "name"),
+      check.Error(FieldPath(item_path, "name"),
                   "duplicate name " + Quote(*name) + " (also " + it->second + ")");
       continue;
     }
@@ -162,7 +112,7 @@ ComponentConfig DefaultSelector(const std::string& path) {
   return selector;
 }
 
-void ParseSources(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+void ParseSources(const YAML::Node& spec, FlowSpec& out, FieldErrorList& check) {
   ForEachNamed(
       spec, "sources", check,
       [&](const YAML::Node& node, const std::string& path, const std::string& name) {
@@ -175,7 +125,7 @@ void ParseSources(const YAML::Node& spec, FlowSpec& out, Checker& check) {
         }
         YAML::Node channels = node["channels"];
         if (!channels || channels.IsNull()) {
-          check.Error(Field(path, "channels"), "required: the channels this source writes to");
+          check.Error(FieldPath(path, "channels"), "required: the channels this source writes to");
         } else if (channels.IsScalar()) {
           source.channels.push_back(channels.Scalar());
         } else if (channels.IsSequence()) {
@@ -183,22 +133,22 @@ void ParseSources(const YAML::Node& spec, FlowSpec& out, Checker& check) {
             if (c.IsScalar())
               source.channels.push_back(c.Scalar());
             else
-              check.Error(Field(path, "channels"), "expected a list of channel names");
+              check.Error(FieldPath(path, "channels"), "expected a list of channel names");
           }
           if (source.channels.empty()) {
-            check.Error(Field(path, "channels"), "must name at least one channel");
+            check.Error(FieldPath(path, "channels"), "must name at least one channel");
           }
         } else {
-          check.Error(Field(path, "channels"), "expected a list of channel names");
+          check.Error(FieldPath(path, "channels"), "expected a list of channel names");
         }
         YAML::Node selector = node["selector"];
-        source.selector = DefaultSelector(Field(path, "selector"));
+        source.selector = DefaultSelector(FieldPath(path, "selector"));
         if (selector && !selector.IsNull()) {
           if (!selector.IsMap()) {
-            check.Error(Field(path, "selector"), "expected a map with a type");
+            check.Error(FieldPath(path, "selector"), "expected a map with a type");
           } else {
             ComponentConfig parsed;
-            parsed.path = Field(path, "selector");
+            parsed.path = FieldPath(path, "selector");
             if (ParseComponent(selector, ComponentKind::kSelector, parsed.path, check, &parsed.type,
                                &parsed.properties)) {
               source.selector = std::move(parsed);
@@ -208,11 +158,11 @@ void ParseSources(const YAML::Node& spec, FlowSpec& out, Checker& check) {
         YAML::Node interceptors = node["interceptors"];
         if (interceptors && !interceptors.IsNull()) {
           if (!interceptors.IsSequence()) {
-            check.Error(Field(path, "interceptors"), "expected a list");
+            check.Error(FieldPath(path, "interceptors"), "expected a list");
           } else {
             for (size_t i = 0; i < interceptors.size(); ++i) {
               ComponentConfig interceptor;
-              interceptor.path = Index(Field(path, "interceptors"), i);
+              interceptor.path = IndexPath(FieldPath(path, "interceptors"), i);
               if (!interceptors[i].IsMap()) {
                 check.Error(interceptor.path, "expected a map with a type");
                 continue;
@@ -228,7 +178,7 @@ void ParseSources(const YAML::Node& spec, FlowSpec& out, Checker& check) {
       });
 }
 
-void ParseChannels(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+void ParseChannels(const YAML::Node& spec, FlowSpec& out, FieldErrorList& check) {
   ForEachNamed(spec, "channels", check,
                [&](const YAML::Node& node, const std::string& path, const std::string& name) {
                  ComponentConfig channel;
@@ -241,13 +191,13 @@ void ParseChannels(const YAML::Node& spec, FlowSpec& out, Checker& check) {
                });
 }
 
-void ParseSinks(const YAML::Node& spec, FlowSpec& out, Checker& check) {
+void ParseSinks(const YAML::Node& spec, FlowSpec& out, FieldErrorList& check) {
   ForEachNamed(spec, "sinks", check,
                [&](const YAML::Node& node, const std::string& path, const std::string& name) {
                  SinkConfig sink;
                  sink.name = name;
                  sink.path = path;
-                 auto channel = ScalarAt(node, "channel", path, check, true);
+                 auto channel = ScalarField(node, "channel", path, check, true);
                  if (!ParseComponent(node, ComponentKind::kSink, path, check, &sink.type,
                                      &sink.properties)) {
                    return;
@@ -257,52 +207,53 @@ void ParseSinks(const YAML::Node& spec, FlowSpec& out, Checker& check) {
                });
 }
 
-void ParseSinkGroups(const YAML::Node& spec, FlowSpec& out, Checker& check) {
-  ForEachNamed(spec, "sinkGroups", check,
-               [&](const YAML::Node& node, const std::string& path, const std::string& name) {
-                 SinkGroupConfig group;
-                 group.name = name;
-                 group.path = path;
-                 YAML::Node sinks = node["sinks"];
-                 if (!sinks || !sinks.IsSequence() || sinks.size() == 0) {
-                   check.Error(Field(path, "sinks"), "required: a list of at least one sink name");
-                 } else {
-                   for (const auto& s : sinks) {
-                     if (s.IsScalar())
-                       group.sinks.push_back(s.Scalar());
-                     else
-                       check.Error(Field(path, "sinks"), "expected a list of sink names");
-                   }
-                 }
-                 group.processor.path = Field(path, "processor");
-                 YAML::Node processor = node["processor"];
-                 if (!processor || processor.IsNull()) {
-                   group.processor.type = "default";
-                 } else if (!processor.IsMap()) {
-                   check.Error(group.processor.path, "expected a map with a type");
-                 } else {
-                   ParseComponent(processor, ComponentKind::kSinkProcessor, group.processor.path,
-                                  check, &group.processor.type, &group.processor.properties);
-                 }
-                 for (const auto& kv : node) {
-                   std::string key = kv.first.as<std::string>();
-                   if (key != "name" && key != "sinks" && key != "processor") {
-                     check.Error(Field(path, key), "unknown field (known: name, sinks, processor)");
-                   }
-                 }
-                 out.sink_groups.push_back(std::move(group));
-               });
+void ParseSinkGroups(const YAML::Node& spec, FlowSpec& out, FieldErrorList& check) {
+  ForEachNamed(
+      spec, "sinkGroups", check,
+      [&](const YAML::Node& node, const std::string& path, const std::string& name) {
+        SinkGroupConfig group;
+        group.name = name;
+        group.path = path;
+        YAML::Node sinks = node["sinks"];
+        if (!sinks || !sinks.IsSequence() || sinks.size() == 0) {
+          check.Error(FieldPath(path, "sinks"), "required: a list of at least one sink name");
+        } else {
+          for (const auto& s : sinks) {
+            if (s.IsScalar())
+              group.sinks.push_back(s.Scalar());
+            else
+              check.Error(FieldPath(path, "sinks"), "expected a list of sink names");
+          }
+        }
+        group.processor.path = FieldPath(path, "processor");
+        YAML::Node processor = node["processor"];
+        if (!processor || processor.IsNull()) {
+          group.processor.type = "default";
+        } else if (!processor.IsMap()) {
+          check.Error(group.processor.path, "expected a map with a type");
+        } else {
+          ParseComponent(processor, ComponentKind::kSinkProcessor, group.processor.path, check,
+                         &group.processor.type, &group.processor.properties);
+        }
+        for (const auto& kv : node) {
+          std::string key = kv.first.as<std::string>();
+          if (key != "name" && key != "sinks" && key != "processor") {
+            check.Error(FieldPath(path, key), "unknown field (known: name, sinks, processor)");
+          }
+        }
+        out.sink_groups.push_back(std::move(group));
+      });
 }
 
-void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
-  if (auto mode = ScalarAt(spec, "mode", "spec", check, false)) {
+void ParseScalars(const YAML::Node& spec, FlowSpec& out, FieldErrorList& check) {
+  if (auto mode = ScalarField(spec, "mode", "spec", check, false)) {
     if (*mode != "collector" && *mode != "sidecar") {
       check.Error("spec.mode", "must be collector or sidecar, got " + Quote(*mode));
     } else {
       out.mode = *mode;
     }
   }
-  if (auto replicas = ScalarAt(spec, "replicas", "spec", check, false)) {
+  if (auto replicas = ScalarField(spec, "replicas", "spec", check, false)) {
     PropertySpec p{"replicas", PropertyType::kInt, std::nullopt, "", false, 0, 1000};
     auto v = ParsePropertyText(p, *replicas);
     if (v.ok())
@@ -332,13 +283,13 @@ void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
             check.Error("spec.inject.logVolume", "expected an absolute path");
           }
         } else {
-          check.Error(Field("spec.inject", key), "unknown field (known: selector, logVolume)");
+          check.Error(FieldPath("spec.inject", key), "unknown field (known: selector, logVolume)");
         }
       }
     }
   }
   if (YAML::Node storage = spec["storage"]; storage && !storage.IsNull()) {
-    if (auto size = ScalarAt(storage, "size", "spec.storage", check, true)) {
+    if (auto size = ScalarField(storage, "size", "spec.storage", check, true)) {
       auto bytes = ParseSize(*size);
       if (bytes.ok())
         out.storage_bytes = *bytes;
@@ -347,7 +298,7 @@ void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
     }
   }
   if (YAML::Node metrics = spec["metrics"]; metrics && !metrics.IsNull()) {
-    if (auto port = ScalarAt(metrics, "port", "spec.metrics", check, false)) {
+    if (auto port = ScalarField(metrics, "port", "spec.metrics", check, false)) {
       PropertySpec p{"port", PropertyType::kInt, std::nullopt, "", false, 1, 65535};
       auto v = ParsePropertyText(p, *port);
       if (v.ok())
@@ -359,7 +310,7 @@ void ParseScalars(const YAML::Node& spec, FlowSpec& out, Checker& check) {
 }
 
 // Rules that span components: wiring, capacities, ports.
-void CheckWiring(const FlowSpec& spec, Checker& check) {
+void CheckWiring(const FlowSpec& spec, FieldErrorList& check) {
   std::map<std::string, const ComponentConfig*> channels;
   for (const auto& c : spec.channels) channels[c.name] = &c;
   std::set<std::string> read;
@@ -373,14 +324,15 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
       const auto& name = source.channels[i];
       auto it = channels.find(name);
       if (it == channels.end()) {
-        check.Error(Index(Field(source.path, "channels"), i), "unknown channel " + Quote(name));
+        check.Error(IndexPath(FieldPath(source.path, "channels"), i),
+                    "unknown channel " + Quote(name));
         continue;
       }
       if (source.properties.Has("batchSize")) {
         int64_t batch = source.properties.GetInt("batchSize");
         int64_t tx = it->second->properties.GetInt("transactionCapacity");
         if (batch > tx) {
-          check.Error(Field(source.path, "batchSize"),
+          check.Error(FieldPath(source.path, "batchSize"),
                       std::to_string(batch) + " is larger than the transactionCapacity (" +
                           std::to_string(tx) + ") of channel " + Quote(name));
         }
@@ -395,26 +347,26 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
     };
     const auto& sel = source.selector;
     if (sel.type == "replicating") {
-      check_channels(sel.properties.GetList("optional"), Field(sel.path, "optional"));
+      check_channels(sel.properties.GetList("optional"), FieldPath(sel.path, "optional"));
     } else if (sel.type == "multiplexing") {
       for (const auto& [value, names] : sel.properties.GetListMap("mapping")) {
-        check_channels(names, Field(Field(sel.path, "mapping"), value));
+        check_channels(names, FieldPath(FieldPath(sel.path, "mapping"), value));
       }
       for (const auto& [value, names] : sel.properties.GetListMap("optional")) {
-        check_channels(names, Field(Field(sel.path, "optional"), value));
+        check_channels(names, FieldPath(FieldPath(sel.path, "optional"), value));
       }
-      check_channels(sel.properties.GetList("default"), Field(sel.path, "default"));
+      check_channels(sel.properties.GetList("default"), FieldPath(sel.path, "default"));
       if (sel.properties.GetList("default").empty()) {
-        check.Error(Field(sel.path, "default"),
+        check.Error(FieldPath(sel.path, "default"),
                     "required: events whose header matches no mapping need a channel, or they "
                     "would be lost");
       }
     }
     if (source.properties.Has("port")) {
       int64_t port = source.properties.GetInt("port");
-      auto [it, inserted] = ports.emplace(port, Field(source.path, "port"));
+      auto [it, inserted] = ports.emplace(port, FieldPath(source.path, "port"));
       if (!inserted) {
-        check.Error(Field(source.path, "port"),
+        check.Error(FieldPath(source.path, "port"),
                     "port " + std::to_string(port) + " is already used by " + it->second);
       }
     }
@@ -422,7 +374,7 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
   for (const auto& sink : spec.sinks) {
     if (sink.channel.empty()) continue;
     if (!channels.count(sink.channel)) {
-      check.Error(Field(sink.path, "channel"), "unknown channel " + Quote(sink.channel));
+      check.Error(FieldPath(sink.path, "channel"), "unknown channel " + Quote(sink.channel));
     } else {
       read.insert(sink.channel);
     }
@@ -432,7 +384,7 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
   for (const auto& group : spec.sink_groups) {
     for (size_t i = 0; i < group.sinks.size(); ++i) {
       const auto& name = group.sinks[i];
-      const std::string path = Index(Field(group.path, "sinks"), i);
+      const std::string path = IndexPath(FieldPath(group.path, "sinks"), i);
       if (!sink_names.count(name)) {
         check.Error(path, "unknown sink " + Quote(name));
         continue;
@@ -441,7 +393,7 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
       if (!inserted) check.Error(path, "sink " + Quote(name) + " is already in " + it->second);
     }
     if (group.processor.type == "default" && group.sinks.size() > 1) {
-      check.Error(Field(group.path, "processor"),
+      check.Error(FieldPath(group.path, "processor"),
                   "the default processor runs one sink; name a processor type for " +
                       std::to_string(group.sinks.size()) + " sinks");
     }
@@ -453,7 +405,7 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
     }
     if (channel.properties.Has("transactionCapacity") && channel.properties.Has("capacity") &&
         channel.properties.GetInt("transactionCapacity") > channel.properties.GetInt("capacity")) {
-      check.Error(Field(channel.path, "transactionCapacity"),
+      check.Error(FieldPath(channel.path, "transactionCapacity"),
                   "must not exceed capacity (" +
                       std::to_string(channel.properties.GetInt("capacity")) + ")");
     }
@@ -463,7 +415,7 @@ void CheckWiring(const FlowSpec& spec, Checker& check) {
     const auto* channel = channels[sink.channel];
     if (channel->properties.Has("transactionCapacity") &&
         sink.properties.GetInt("batchSize") > channel->properties.GetInt("transactionCapacity")) {
-      check.Error(Field(sink.path, "batchSize"),
+      check.Error(FieldPath(sink.path, "batchSize"),
                   std::to_string(sink.properties.GetInt("batchSize")) +
                       " is larger than the transactionCapacity (" +
                       std::to_string(channel->properties.GetInt("transactionCapacity")) +
@@ -497,7 +449,7 @@ const ComponentConfig* FlowSpec::FindChannel(std::string_view name) const {
 }
 
 FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_name) {
-  Checker check;
+  FieldErrorList check;
   FlowParseResult result;
   if (!root.IsMap()) {
     result.errors.push_back({"", "expected a Flow manifest or its spec as a YAML map"});
@@ -508,22 +460,22 @@ FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_n
   YAML::Node spec = root;
   const bool manifest = root["spec"] || root["kind"] || root["apiVersion"];
   if (manifest) {
-    if (auto api_version = ScalarAt(root, "apiVersion", "", check, false);
+    if (auto api_version = ScalarField(root, "apiVersion", "", check, false);
         api_version && *api_version != kApiVersion) {
       check.Error("apiVersion",
                   "must be " + std::string(kApiVersion) + ", got " + Quote(*api_version));
     }
-    if (auto kind = ScalarAt(root, "kind", "", check, false); kind && *kind != "Flow") {
+    if (auto kind = ScalarField(root, "kind", "", check, false); kind && *kind != "Flow") {
       check.Error("kind", "must be Flow, got " + Quote(*kind));
     }
     if (YAML::Node meta = root["metadata"]; meta && meta.IsMap()) {
-      if (auto name = ScalarAt(meta, "name", "metadata", check, false)) {
-        if (IsValidName(*name))
+      if (auto name = ScalarField(meta, "name", "metadata", check, false)) {
+        if (IsDnsLabel(*name))
           flow.name = *name;
         else
           check.Error("metadata.name", "invalid name " + Quote(*name));
       }
-      if (auto ns = ScalarAt(meta, "namespace", "metadata", check, false))
+      if (auto ns = ScalarField(meta, "namespace", "metadata", check, false))
         flow.namespace_name = *ns;
     }
     for (const auto& kv : root) {
@@ -543,7 +495,7 @@ FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_n
   for (const auto& kv : spec) {
     std::string key = kv.first.as<std::string>();
     if (std::find(kSpecKeys.begin(), kSpecKeys.end(), key) == kSpecKeys.end()) {
-      check.Error(Field("spec", key),
+      check.Error(FieldPath("spec", key),
                   "unknown field (known: mode, replicas, inject, sources, channels, sinks, "
                   "sinkGroups, storage, metrics)");
     }
@@ -560,33 +512,24 @@ FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_n
 }
 
 FlowParseResult ParseFlow(std::string_view yaml_text, std::string_view default_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    FlowParseResult result;
-    std::ostringstream where;
-    where << "line " << e.mark.line + 1 << ", column " << e.mark.column + 1;
-    result.errors.push_back({"", "invalid YAML at " + where.str() + ": " + e.msg});
+  FlowParseResult result;
+  auto root = LoadYaml(yaml_text);
+  if (!root.ok()) {
+    result.errors.push_back({"", root.status().message()});
     return result;
   }
   try {
-    return ParseFlowNode(root, default_name);
+    return ParseFlowNode(*root, default_name);
   } catch (const YAML::Exception& e) {
-    FlowParseResult result;
     result.errors.push_back({"", "malformed Flow: " + e.msg});
     return result;
   }
 }
 
 Result<Flow> LoadFlowFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string stem = std::filesystem::path(path).stem().string();
-  if (!IsValidName(stem)) stem = "flow";
-  FlowParseResult parsed = ParseFlow(text.str(), stem);
+  auto file = ReadDocumentFile(path, "flow");
+  if (!file.ok()) return file.status();
+  FlowParseResult parsed = ParseFlow(file->text, file->name);
   if (!parsed.flow) return Status::InvalidArgument(path + ":\n" + JoinErrors(parsed.errors));
   return std::move(*parsed.flow);
 }

@@ -1,34 +1,15 @@
 #include "api/import_job.h"
 
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <regex>
 #include <sstream>
 
+#include "api/document.h"
 #include "api/property.h"
 
 namespace acequia::api {
 namespace {
 
 constexpr std::string_view kImportApiVersion = "acequia.io/v1alpha1";
-
-class Checker {
- public:
-  void Error(std::string path, std::string message) {
-    errors_.push_back({std::move(path), std::move(message)});
-  }
-  std::vector<FieldError> Take() { return std::move(errors_); }
-  bool clean() const { return errors_.empty(); }
-
- private:
-  std::vector<FieldError> errors_;
-};
-
-std::string Field(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string JoinNames(std::initializer_list<std::string_view> names) {
   std::string out;
@@ -38,7 +19,7 @@ std::string JoinNames(std::initializer_list<std::string_view> names) {
 
 // Rejects keys of `map` not in `known`. Returns false when `map` is not a map.
 bool CheckKeys(const YAML::Node& map, const std::string& path,
-               std::initializer_list<std::string_view> known, Checker& check) {
+               std::initializer_list<std::string_view> known, FieldErrorList& check) {
   if (!map.IsMap()) {
     check.Error(path, "expected a map");
     return false;
@@ -46,62 +27,41 @@ bool CheckKeys(const YAML::Node& map, const std::string& path,
   for (const auto& kv : map) {
     std::string key = kv.first.as<std::string>();
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      check.Error(Field(path, key), "unknown field (known: " + JoinNames(known) + ")");
+      check.Error(FieldPath(path, key), "unknown field (known: " + JoinNames(known) + ")");
     }
   }
   return true;
 }
 
-// The scalar at map[key], or nullopt when absent/null (an error when required or not a scalar).
-std::optional<std::string> Scalar(const YAML::Node& map, std::string_view key,
-                                  const std::string& path, Checker& check, bool required = false) {
-  YAML::Node node = map[std::string(key)];
-  if (!node || node.IsNull()) {
-    if (required) check.Error(Field(path, key), "required");
-    return std::nullopt;
-  }
-  if (!node.IsScalar()) {
-    check.Error(Field(path, key), "expected a string");
-    return std::nullopt;
-  }
-  return node.Scalar();
-}
-
 std::optional<std::string> OneOf(const YAML::Node& map, std::string_view key,
-                                 const std::string& path, Checker& check,
+                                 const std::string& path, FieldErrorList& check,
                                  std::vector<std::string_view> allowed, bool required = false) {
-  auto value = Scalar(map, key, path, check, required);
+  auto value = ScalarField(map, key, path, check, required);
   if (!value) return std::nullopt;
   PropertySpec spec{key,   PropertyType::kString, std::nullopt, "",
                     false, std::nullopt,          std::nullopt, std::move(allowed)};
   auto parsed = ParsePropertyText(spec, *value);
   if (!parsed.ok()) {
-    check.Error(Field(path, key), parsed.status().message());
+    check.Error(FieldPath(path, key), parsed.status().message());
     return std::nullopt;
   }
   return value;
 }
 
 std::optional<int64_t> Int(const YAML::Node& map, std::string_view key, const std::string& path,
-                           Checker& check, int64_t min, int64_t max) {
-  auto value = Scalar(map, key, path, check);
+                           FieldErrorList& check, int64_t min, int64_t max) {
+  auto value = ScalarField(map, key, path, check, false);
   if (!value) return std::nullopt;
   PropertySpec spec{key, PropertyType::kInt, std::nullopt, "", false, min, max};
   auto parsed = ParsePropertyText(spec, *value);
   if (!parsed.ok()) {
-    check.Error(Field(path, key), parsed.status().message());
+    check.Error(FieldPath(path, key), parsed.status().message());
     return std::nullopt;
   }
   return std::get<int64_t>(*parsed);
 }
 
-// Names are DNS-1123 labels (they become Kubernetes object names).
-bool IsValidName(const std::string& name) {
-  static const std::regex kName("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-  return name.size() <= 63 && std::regex_match(name, kName);
-}
-
-void ParseSource(const YAML::Node& spec, ImportSource& out, Checker& check) {
+void ParseSource(const YAML::Node& spec, ImportSource& out, FieldErrorList& check) {
   const std::string path = "spec.source";
   YAML::Node node = spec["source"];
   if (!node || node.IsNull()) {
@@ -118,25 +78,25 @@ void ParseSource(const YAML::Node& spec, ImportSource& out, Checker& check) {
           OneOf(node, "driver", path, check, {"postgresql", "mariadb", "mysql", "sqlite"}, true)) {
     out.driver = *driver;
   }
-  if (auto host = Scalar(node, "host", path, check)) out.host = *host;
+  if (auto host = ScalarField(node, "host", path, check, false)) out.host = *host;
   if (auto port = Int(node, "port", path, check, 1, 65535)) out.port = *port;
   if (out.port == 0) out.port = out.is_postgresql() ? 5432 : out.is_mariadb() ? 3306 : 0;
-  if (auto database = Scalar(node, "database", path, check, true)) {
-    if (database->empty()) check.Error(Field(path, "database"), "must not be empty");
+  if (auto database = ScalarField(node, "database", path, check, true)) {
+    if (database->empty()) check.Error(FieldPath(path, "database"), "must not be empty");
     out.database = *database;
   }
-  if (auto secret = Scalar(node, "credentialsSecret", path, check)) {
+  if (auto secret = ScalarField(node, "credentialsSecret", path, check, false)) {
     out.credentials_secret = *secret;
   }
-  if (auto table = Scalar(node, "table", path, check)) out.table = *table;
-  if (auto query = Scalar(node, "query", path, check)) out.query = *query;
-  if (auto where = Scalar(node, "where", path, check)) out.where = *where;
+  if (auto table = ScalarField(node, "table", path, check, false)) out.table = *table;
+  if (auto query = ScalarField(node, "query", path, check, false)) out.query = *query;
+  if (auto where = ScalarField(node, "where", path, check, false)) out.where = *where;
   if (YAML::Node columns = node["columns"]; columns && !columns.IsNull()) {
     if (!columns.IsSequence()) {
-      check.Error(Field(path, "columns"), "expected a list of column names");
+      check.Error(FieldPath(path, "columns"), "expected a list of column names");
     } else {
       for (size_t i = 0; i < columns.size(); ++i) {
-        const std::string item = Field(path, "columns") + "[" + std::to_string(i) + "]";
+        const std::string item = FieldPath(path, "columns") + "[" + std::to_string(i) + "]";
         if (!columns[i].IsScalar() || columns[i].Scalar().empty()) {
           check.Error(item, "expected a column name");
         } else {
@@ -148,42 +108,43 @@ void ParseSource(const YAML::Node& spec, ImportSource& out, Checker& check) {
   const bool has_table = node["table"] && !node["table"].IsNull();
   const bool has_query = node["query"] && !node["query"].IsNull();
   if (has_table && has_query) {
-    check.Error(Field(path, "query"), "give either table or query, not both");
+    check.Error(FieldPath(path, "query"), "give either table or query, not both");
   } else if (!has_table && !has_query) {
-    check.Error(Field(path, "table"), "required: a table, or a query in spec.source.query");
+    check.Error(FieldPath(path, "table"), "required: a table, or a query in spec.source.query");
   } else if (has_table && out.table.empty()) {
-    check.Error(Field(path, "table"), "must not be empty");
+    check.Error(FieldPath(path, "table"), "must not be empty");
   }
   if (has_query) {
     if (out.query.find("$CONDITIONS") == std::string::npos) {
-      check.Error(Field(path, "query"),
+      check.Error(FieldPath(path, "query"),
                   "must contain $CONDITIONS (where each split puts its range), e.g. \"SELECT … "
                   "FROM t WHERE $CONDITIONS\"");
     }
     if (!out.columns.empty()) {
-      check.Error(Field(path, "columns"),
+      check.Error(FieldPath(path, "columns"),
                   "not allowed with query: select the columns in the query");
     }
     if (!out.where.empty()) {
-      check.Error(Field(path, "where"), "not allowed with query: filter in the query");
+      check.Error(FieldPath(path, "where"), "not allowed with query: filter in the query");
     }
   }
 }
 
-void ParseSplit(const YAML::Node& spec, ImportJobSpec& out, Checker& check) {
+void ParseSplit(const YAML::Node& spec, ImportJobSpec& out, FieldErrorList& check) {
   const std::string path = "spec.split";
   YAML::Node node = spec["split"];
   if (!node || node.IsNull()) return;
   if (!CheckKeys(node, path, {"by", "count", "boundaryQuery"}, check)) return;
-  if (auto by = Scalar(node, "by", path, check)) {
-    if (by->empty()) check.Error(Field(path, "by"), "must not be empty");
+  if (auto by = ScalarField(node, "by", path, check, false)) {
+    if (by->empty()) check.Error(FieldPath(path, "by"), "must not be empty");
     out.split.by = *by;
   }
   if (auto count = Int(node, "count", path, check, 1, 10000)) out.split.count = *count;
-  if (auto bq = Scalar(node, "boundaryQuery", path, check)) out.split.boundary_query = *bq;
+  if (auto bq = ScalarField(node, "boundaryQuery", path, check, false))
+    out.split.boundary_query = *bq;
 }
 
-void ParseIncremental(const YAML::Node& spec, ImportJobSpec& out, Checker& check) {
+void ParseIncremental(const YAML::Node& spec, ImportJobSpec& out, FieldErrorList& check) {
   const std::string path = "spec.incremental";
   YAML::Node node = spec["incremental"];
   if (!node || node.IsNull()) return;
@@ -192,37 +153,37 @@ void ParseIncremental(const YAML::Node& spec, ImportJobSpec& out, Checker& check
   if (auto mode = OneOf(node, "mode", path, check, {"append", "lastModified"}, true)) {
     inc.mode = *mode;
   }
-  if (auto column = Scalar(node, "checkColumn", path, check, true)) inc.check_column = *column;
-  if (auto last = Scalar(node, "lastValue", path, check)) inc.last_value = *last;
-  if (auto key = Scalar(node, "mergeKey", path, check)) inc.merge_key = *key;
+  if (auto column = ScalarField(node, "checkColumn", path, check, true)) inc.check_column = *column;
+  if (auto last = ScalarField(node, "lastValue", path, check, false)) inc.last_value = *last;
+  if (auto key = ScalarField(node, "mergeKey", path, check, false)) inc.merge_key = *key;
   if (inc.mode == "lastModified" && inc.merge_key.empty()) {
-    check.Error(Field(path, "mergeKey"),
+    check.Error(FieldPath(path, "mergeKey"),
                 "required with mode lastModified: the key that identifies a changed row");
   }
   if (inc.mode == "append" && !inc.merge_key.empty()) {
-    check.Error(Field(path, "mergeKey"), "only for mode lastModified");
+    check.Error(FieldPath(path, "mergeKey"), "only for mode lastModified");
   }
 }
 
 // One character, written as itself or as an escape ("\t").
 std::optional<char> OneChar(const YAML::Node& map, std::string_view key, const std::string& path,
-                            Checker& check) {
-  auto value = Scalar(map, key, path, check);
+                            FieldErrorList& check) {
+  auto value = ScalarField(map, key, path, check, false);
   if (!value) return std::nullopt;
   std::string v = *value;
   if (v == "\\t") v = "\t";
   if (v.size() != 1) {
-    check.Error(Field(path, key), "must be a single character, got " + Quote(*value));
+    check.Error(FieldPath(path, key), "must be a single character, got " + Quote(*value));
     return std::nullopt;
   }
   if (v[0] == '\n' || v[0] == '\r') {
-    check.Error(Field(path, key), "must not be a line break");
+    check.Error(FieldPath(path, key), "must not be a line break");
     return std::nullopt;
   }
   return v[0];
 }
 
-void ParseTarget(const YAML::Node& spec, ImportJobSpec& out, Checker& check) {
+void ParseTarget(const YAML::Node& spec, ImportJobSpec& out, FieldErrorList& check) {
   const std::string path = "spec.target";
   YAML::Node node = spec["target"];
   if (!node || node.IsNull()) {
@@ -234,20 +195,20 @@ void ParseTarget(const YAML::Node& spec, ImportJobSpec& out, Checker& check) {
     return;
   }
   auto& t = out.target;
-  if (auto p = Scalar(node, "path", path, check, true)) {
-    if (p->empty()) check.Error(Field(path, "path"), "must not be empty");
+  if (auto p = ScalarField(node, "path", path, check, true)) {
+    if (p->empty()) check.Error(FieldPath(path, "path"), "must not be empty");
     t.path = *p;
   }
   if (auto format = OneOf(node, "format", path, check, {"csv", "tsv", "jsonl", "avro"})) {
     t.format = *format;
   }
   const bool avro = t.format == "avro";
-  if (auto compression = Scalar(node, "compression", path, check)) {
+  if (auto compression = ScalarField(node, "compression", path, check, false)) {
     const std::vector<std::string_view> allowed =
         avro ? std::vector<std::string_view>{"none", "deflate", "snappy"}
              : std::vector<std::string_view>{"none", "gzip", "zstd"};
     if (std::find(allowed.begin(), allowed.end(), *compression) == allowed.end()) {
-      check.Error(Field(path, "compression"),
+      check.Error(FieldPath(path, "compression"),
                   std::string("must be one of ") +
                       (avro ? "none, deflate, snappy" : "none, gzip, zstd") + " for format " +
                       t.format + ", got " + Quote(*compression));
@@ -265,15 +226,15 @@ void ParseTarget(const YAML::Node& spec, ImportJobSpec& out, Checker& check) {
     t.csv.null_string = "\\N";
   }
   if (YAML::Node volume = node["volume"]; volume && !volume.IsNull()) {
-    const std::string vpath = Field(path, "volume");
+    const std::string vpath = FieldPath(path, "volume");
     if (CheckKeys(volume, vpath, {"persistentVolumeClaim"}, check)) {
-      if (auto claim = Scalar(volume, "persistentVolumeClaim", vpath, check, true)) {
+      if (auto claim = ScalarField(volume, "persistentVolumeClaim", vpath, check, true)) {
         t.volume_claim = *claim;
       }
     }
   }
   if (YAML::Node csv = node["csv"]; csv && !csv.IsNull()) {
-    const std::string cpath = Field(path, "csv");
+    const std::string cpath = FieldPath(path, "csv");
     if (t.format != "csv") {
       check.Error(cpath, "only for format csv, not " + t.format);
     } else if (CheckKeys(csv, cpath, {"delimiter", "quote", "escape", "nullString"}, check)) {
@@ -285,23 +246,23 @@ void ParseTarget(const YAML::Node& spec, ImportJobSpec& out, Checker& check) {
       }
       if (auto c = OneChar(csv, "escape", cpath, check)) t.csv.escape = *c;
       if (csv["nullString"] && csv["nullString"].IsNull()) {
-        check.Error(Field(cpath, "nullString"),
+        check.Error(FieldPath(cpath, "nullString"),
                     "YAML reads a bare null as no value: quote the string (\"NULL\", \"\")");
       }
-      if (auto n = Scalar(csv, "nullString", cpath, check)) {
+      if (auto n = ScalarField(csv, "nullString", cpath, check, false)) {
         if (n->find_first_of("\r\n") != std::string::npos) {
-          check.Error(Field(cpath, "nullString"), "must not contain a line break");
+          check.Error(FieldPath(cpath, "nullString"), "must not contain a line break");
         }
         t.csv.null_string = *n;
       }
       if (t.csv.delimiter == t.csv.quote) {
-        check.Error(Field(cpath, "quote"), "must differ from the delimiter");
+        check.Error(FieldPath(cpath, "quote"), "must differ from the delimiter");
       }
     }
   }
 }
 
-void CheckCrossFields(const ImportJobSpec& spec, Checker& check) {
+void CheckCrossFields(const ImportJobSpec& spec, FieldErrorList& check) {
   if (spec.split.count > 1 && spec.split.by.empty()) {
     check.Error("spec.split.by",
                 "required when split.count is greater than 1: the column whose range is divided "
@@ -327,7 +288,7 @@ std::string ImportTarget::FileExtension() const {
 }
 
 ImportJobParseResult ParseImportJobNode(const YAML::Node& root, std::string_view default_name) {
-  Checker check;
+  FieldErrorList check;
   ImportJobParseResult result;
   if (!root.IsMap()) {
     result.errors.push_back({"", "expected an ImportJob manifest or its spec as a YAML map"});
@@ -338,20 +299,21 @@ ImportJobParseResult ParseImportJobNode(const YAML::Node& root, std::string_view
   YAML::Node spec = root;
   const bool manifest = root["spec"] || root["kind"] || root["apiVersion"];
   if (manifest) {
-    if (auto v = Scalar(root, "apiVersion", "", check); v && *v != kImportApiVersion) {
+    if (auto v = ScalarField(root, "apiVersion", "", check, false); v && *v != kImportApiVersion) {
       check.Error("apiVersion", "must be " + std::string(kImportApiVersion) + ", got " + Quote(*v));
     }
-    if (auto kind = Scalar(root, "kind", "", check); kind && *kind != "ImportJob") {
+    if (auto kind = ScalarField(root, "kind", "", check, false); kind && *kind != "ImportJob") {
       check.Error("kind", "must be ImportJob, got " + Quote(*kind));
     }
     if (YAML::Node meta = root["metadata"]; meta && meta.IsMap()) {
-      if (auto name = Scalar(meta, "name", "metadata", check)) {
-        if (IsValidName(*name))
+      if (auto name = ScalarField(meta, "name", "metadata", check, false)) {
+        if (IsDnsLabel(*name))
           job.name = *name;
         else
           check.Error("metadata.name", "invalid name " + Quote(*name));
       }
-      if (auto ns = Scalar(meta, "namespace", "metadata", check)) job.namespace_name = *ns;
+      if (auto ns = ScalarField(meta, "namespace", "metadata", check, false))
+        job.namespace_name = *ns;
     }
     for (const auto& kv : root) {
       std::string key = kv.first.as<std::string>();
@@ -372,7 +334,7 @@ ImportJobParseResult ParseImportJobNode(const YAML::Node& root, std::string_view
   ParseSplit(spec, job.spec, check);
   ParseIncremental(spec, job.spec, check);
   ParseTarget(spec, job.spec, check);
-  if (auto schedule = Scalar(spec, "schedule", "spec", check)) {
+  if (auto schedule = ScalarField(spec, "schedule", "spec", check, false)) {
     std::istringstream fields(*schedule);
     std::string f;
     int n = 0;
@@ -390,33 +352,24 @@ ImportJobParseResult ParseImportJobNode(const YAML::Node& root, std::string_view
 }
 
 ImportJobParseResult ParseImportJob(std::string_view yaml_text, std::string_view default_name) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::Exception& e) {
-    ImportJobParseResult result;
-    std::ostringstream where;
-    where << "line " << e.mark.line + 1 << ", column " << e.mark.column + 1;
-    result.errors.push_back({"", "invalid YAML at " + where.str() + ": " + e.msg});
+  ImportJobParseResult result;
+  auto root = LoadYaml(yaml_text);
+  if (!root.ok()) {
+    result.errors.push_back({"", root.status().message()});
     return result;
   }
   try {
-    return ParseImportJobNode(root, default_name);
+    return ParseImportJobNode(*root, default_name);
   } catch (const YAML::Exception& e) {
-    ImportJobParseResult result;
     result.errors.push_back({"", "malformed ImportJob: " + e.msg});
     return result;
   }
 }
 
 Result<ImportJob> LoadImportJobFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string stem = std::filesystem::path(path).stem().string();
-  if (!IsValidName(stem)) stem = "import";
-  ImportJobParseResult parsed = ParseImportJob(text.str(), stem);
+  auto file = ReadDocumentFile(path, "import");
+  if (!file.ok()) return file.status();
+  ImportJobParseResult parsed = ParseImportJob(file->text, file->name);
   if (!parsed.job) return Status::InvalidArgument(path + ":\n" + JoinErrors(parsed.errors));
   return std::move(*parsed.job);
 }
