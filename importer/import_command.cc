@@ -375,11 +375,17 @@ class Command {
 int RunImportCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                      std::ostream& err) {
   Flags flags;
+  if (std::find_if(args.begin(), args.end(), [](const std::string& a) {
+        return a == "--help" || a == "-h" || a == "help";
+      }) != args.end()) {
+    out << kUsage;
+    return 0;
+  }
   try {
     flags = ParseFlags(args);
-    if (flags.command == "help" || flags.command == "--help" || args.empty()) {
-      (args.empty() ? err : out) << kUsage;
-      return args.empty() ? 2 : 0;
+    if (args.empty()) {
+      err << kUsage;
+      return 2;
     }
     if (flags.Has("log-level")) {
       LogLevel level;

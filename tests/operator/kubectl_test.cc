@@ -25,7 +25,8 @@ struct CommandResult {
 class KubectlTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!std::filesystem::exists(kKubectl)) GTEST_SKIP() << "kubectl is not installed";
+    ASSERT_TRUE(std::filesystem::exists(kKubectl))
+        << kKubectl << " is missing: these tests drive the real kubectl";
   }
 
   // Starts the server binary (optionally with TLS) and writes a kubeconfig for it.

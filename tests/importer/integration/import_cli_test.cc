@@ -150,6 +150,17 @@ TEST_F(ImportCliTest, WrongPasswordFailsWithoutShowingIt) {
   EXPECT_THAT(ReadFile(dir_ / "err.log"), HasSubstr("\"error\""));
 }
 
+TEST(ImportCliUsageTest, HelpPrintsUsageAndSucceedsAnywhereOnTheLine) {
+  for (auto args : {std::vector<std::string>{"--help"}, {"run", "--help"}, {"help"}}) {
+    auto run = Import(args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_THAT(run.out, HasSubstr("usage: acequia-import COMMAND"));
+  }
+  auto bare = Import({});
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_THAT(bare.err, HasSubstr("usage: acequia-import COMMAND"));
+}
+
 TEST_F(ImportCliTest, PasswordsAreRefusedOnTheCommandLine) {
   auto run = Import({"plan", "--job", WriteJob("cli_orders", 2), "--password", "x"});
   EXPECT_EQ(run.exit_code, 2);
