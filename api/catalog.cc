@@ -45,6 +45,19 @@ const std::vector<ComponentType>& Sources() {
            P{"retryAfter", T::kDuration, "1s",
              "Value of the Retry-After header sent with 503 when a channel is full."},
        }},
+      {ComponentKind::kSource, "seq",
+       "Generates events whose bodies are the numbers 0, 1, 2, … as decimal text (Flume's "
+       "SequenceGeneratorSource), for tests and benchmarks. A full channel makes it offer the "
+       "same batch again, so no number is skipped or repeated.",
+       {
+           P{"totalEvents", T::kInt, "0",
+             "How many events to generate before stopping (0: no limit, until the agent stops).",
+             false, 0, std::nullopt},
+           P{"batchSize", T::kInt, "100",
+             "Most events put in one channel transaction; at most the channels' "
+             "transactionCapacity.",
+             false, 1, 1'000'000},
+       }},
   };
   return kSources;
 }
@@ -168,6 +181,57 @@ const std::vector<ComponentType>& Interceptors() {
            P{"key", T::kString, "key", "Header name."},
            P{"value", T::kString, "value", "Header value."},
            P{"preserveExisting", T::kBool, "true", "Keep a header that is already there."},
+       }},
+      {ComponentKind::kInterceptor, "remove_header",
+       "Removes headers: the one named withName, those listed in fromList, and those whose whole "
+       "name matches the regular expression matching. Regular expressions use RE2 syntax (no "
+       "backreferences or lookaround) and are checked when the flow is loaded.",
+       {
+           P{"withName", T::kString, std::nullopt, "Name of one header to remove."},
+           P{"fromList", T::kString, std::nullopt,
+             "Names of headers to remove, separated by fromListSeparator."},
+           P{"fromListSeparator", T::kRegex, "\\s*,\\s*",
+             "Regular expression separating the names in fromList."},
+           P{"matching", T::kRegex, std::nullopt,
+             "Regular expression; every header whose whole name matches it is removed."},
+       }},
+      {ComponentKind::kInterceptor, "uuid",
+       "Sets a header to prefix followed by a random (version 4) UUID, to tell events apart "
+       "downstream.",
+       {
+           P{"headerName", T::kString, "id", "Header to set."},
+           P{"preserveExisting", T::kBool, "true", "Keep a header that is already there."},
+           P{"prefix", T::kString, "", "Text put before the UUID."},
+       }},
+      {ComponentKind::kInterceptor, "regex_filter",
+       "Keeps the events whose body contains a match of regex and drops the others (with "
+       "excludeEvents, drops the matching ones instead). Dropped events are counted in the "
+       "interceptor's metrics. RE2 syntax, checked when the flow is loaded.",
+       {
+           P{"regex", T::kRegex, ".*", "Regular expression searched for in the body."},
+           P{"excludeEvents", T::kBool, "false", "Drop matching events rather than keep them."},
+       }},
+      {ComponentKind::kInterceptor, "regex_extractor",
+       "Searches the body for the first match of regex and copies its capture groups into "
+       "headers: group i into the header named by the i-th entry of serializers (Flume's "
+       "serializers = s1 s2 with serializers.s1.name = …, written as a list of names; only the "
+       "default pass-through serializer exists). Existing headers are overwritten; groups that "
+       "did not match set nothing. RE2 syntax, checked when the flow is loaded.",
+       {
+           P{"regex", T::kRegex, std::nullopt, "Regular expression with capture groups.", true},
+           P{"serializers", T::kStringList, "",
+             "Header names for capture groups 1, 2, …; at most as many as the regex has groups."},
+       }},
+      {ComponentKind::kInterceptor, "search_replace",
+       "Replaces every match of searchPattern in the body with replaceString. RE2 syntax, checked "
+       "when the flow is loaded.",
+       {
+           P{"searchPattern", T::kRegex, std::nullopt, "Regular expression to replace.", true},
+           P{"replaceString", T::kString, "",
+             "Replacement, as in Java: $1 to $9 insert a capture group, a backslash makes the next "
+             "character literal (\\$ for a dollar sign)."},
+           P{"charset", T::kString, "UTF-8",
+             "Accepted for compatibility with Flume and ignored: bodies are replaced as bytes."},
        }},
   };
   return kInterceptors;

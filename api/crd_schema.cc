@@ -96,6 +96,7 @@ Json StringList(std::string description, int64_t max_items, int64_t min_items = 
 Json PropertyShape(const PropertySpec& p) {
   switch (p.type) {
     case PropertyType::kString:
+    case PropertyType::kRegex:  // compiled by the operator's validator (RE2), not by CEL
       return Json{{"type", "string"}};
     case PropertyType::kInt:
       return Json{{"type", "integer"}, {"format", "int64"}};

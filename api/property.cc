@@ -1,5 +1,7 @@
 #include "api/property.h"
 
+#include <re2/re2.h>
+
 #include <cassert>
 #include <charconv>
 #include <cstdio>
@@ -51,6 +53,14 @@ Result<PropertyValue> ParseScalar(const PropertySpec& spec, std::string_view tex
           return Status::InvalidArgument("must be one of " + allowed + ", got \"" +
                                          std::string(text) + "\"");
         }
+      }
+      return PropertyValue(std::string(text));
+    }
+    case PropertyType::kRegex: {
+      re2::RE2 compiled(re2::StringPiece(text.data(), text.size()), re2::RE2::Quiet);
+      if (!compiled.ok()) {
+        return Status::InvalidArgument("invalid regular expression \"" + std::string(text) +
+                                       "\": " + compiled.error());
       }
       return PropertyValue(std::string(text));
     }
@@ -107,6 +117,8 @@ std::string_view PropertyTypeName(PropertyType type) {
   switch (type) {
     case PropertyType::kString:
       return "string";
+    case PropertyType::kRegex:
+      return "regular expression (RE2)";
     case PropertyType::kInt:
       return "integer";
     case PropertyType::kBool:

@@ -21,6 +21,7 @@ namespace acequia::api {
 
 enum class PropertyType {
   kString,
+  kRegex,  // a string that must compile as an RE2 regular expression
   kInt,
   kBool,
   kDuration,    // "30s", "250ms", or plain seconds

@@ -32,7 +32,7 @@ std::string Status::ToString() const {
 }
 
 Status Status::Annotate(std::string_view context) const {
-  if (ok()) return *this;
+  if (ok() || std::string_view(message_).substr(0, context.size()) == context) return *this;
   return Status(code_, std::string(context) + ": " + message_);
 }
 

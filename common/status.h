@@ -44,7 +44,8 @@ class [[nodiscard]] Status {
   const std::string& message() const { return message_; }
   std::string ToString() const;
 
-  // Adds context in front of the message: "writing /data/x: disk full".
+  // Adds context in front of the message: "writing /data/x: disk full" — unless the message
+  // already starts with it (a field path the inner layer named already).
   Status Annotate(std::string_view context) const;
 
  private:

@@ -81,7 +81,7 @@ channels: [{name: main, type: memory}]
 sinks: [{name: out, type: logger, channel: main}]
 )"),
               ::testing::Contains(HasSubstr(
-                  "spec.sources[0].type: unknown source type \"kafka\" (known: http, netcat)")));
+                  "spec.sources[0].type: unknown source type \"kafka\" (known: http, netcat")));
 }
 
 TEST(FlowTest, UnknownPropertiesAreRejectedWithTheirPath) {
@@ -228,6 +228,22 @@ sinks: [{name: out, type: null, channel: main}]
               ::testing::ElementsAre(HasSubstr(
                   "spec.sinks[0].type: required (YAML reads a bare null as no value: write "
                   "\"null\" in quotes")));
+}
+
+TEST(FlowTest, RegularExpressionsAreCompiledAtValidation) {
+  EXPECT_THAT(ErrorsOf(R"(
+sources:
+  - name: in
+    type: netcat
+    port: 6000
+    channels: [main]
+    interceptors: [{type: regex_filter, regex: "a(b"}]
+channels: [{name: main, type: memory}]
+sinks: [{name: out, type: logger, channel: main}]
+)"),
+              ::testing::ElementsAre(HasSubstr(
+                  "spec.sources[0].interceptors[0].regex: invalid regular expression \"a(b\": "
+                  "missing )")));
 }
 
 TEST(FlowTest, FingerprintsChangeWithAnyProperty) {

@@ -10,14 +10,25 @@ api::Flow ParseValidFlow(const std::string& yaml, const std::string& name) {
   return parsed.flow ? *parsed.flow : api::Flow{};
 }
 
+namespace {
+
+std::string FlowWithInterceptor(const std::string& fields) {
+  return "sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1, "
+         "interceptors: [{" +
+         fields +
+         "}]}]\n"
+         "channels: [{name: c, type: memory}]\n"
+         "sinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n";
+}
+
+}  // namespace
+
+std::string InterceptorConfigErrors(const std::string& fields) {
+  return api::JoinErrors(api::ParseFlow(FlowWithInterceptor(fields)).errors);
+}
+
 api::ComponentConfig InterceptorConfig(const std::string& fields) {
-  api::Flow flow = ParseValidFlow(
-      "sources: [{name: s, type: netcat, port: 7000, channels: [c], batchSize: 1, "
-      "interceptors: [{" +
-      fields +
-      "}]}]\n"
-      "channels: [{name: c, type: memory}]\n"
-      "sinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
+  api::Flow flow = ParseValidFlow(FlowWithInterceptor(fields));
   return flow.spec.sources.empty() || flow.spec.sources[0].interceptors.empty()
              ? api::ComponentConfig{}
              : flow.spec.sources[0].interceptors[0];

@@ -14,6 +14,8 @@ api::Flow ParseValidFlow(const std::string& yaml, const std::string& name = "tes
 
 // `fields` are the YAML fields of the component, e.g. "type: static, key: a, value: b".
 api::ComponentConfig InterceptorConfig(const std::string& fields);
+// The validator's errors, one per line, for a flow whose only source has this one interceptor.
+std::string InterceptorConfigErrors(const std::string& fields);
 // A channel named "c": fields like "type: memory, capacity: 5, transactionCapacity: 5".
 api::ComponentConfig ChannelConfig(const std::string& fields);
 // A sink reading channel "c" (capacity 100000, transactionCapacity 10000): fields like
