@@ -46,6 +46,24 @@ std::optional<std::string> ScalarField(const YAML::Node& map, std::string_view k
 // Parses YAML text; the error says where: "invalid YAML at line 3, column 5: …".
 Result<YAML::Node> LoadYaml(std::string_view text);
 
+// Parses a document's text with `parse_node` (YAML::Node → a parse result with an `errors`
+// list), turning YAML syntax and shape errors into document-level errors.
+template <typename ParseResult, typename NodeParser>
+ParseResult ParseDocument(std::string_view text, std::string_view kind, NodeParser&& parse_node) {
+  ParseResult result;
+  auto root = LoadYaml(text);
+  if (!root.ok()) {
+    result.errors.push_back({"", root.status().message()});
+    return result;
+  }
+  try {
+    return parse_node(*root);
+  } catch (const YAML::Exception& e) {
+    result.errors.push_back({"", "malformed " + std::string(kind) + ": " + e.msg});
+    return result;
+  }
+}
+
 struct DocumentFile {
   std::string text;
   std::string name;  // the file's stem when it is a valid name, else the fallback

@@ -512,18 +512,8 @@ FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_n
 }
 
 FlowParseResult ParseFlow(std::string_view yaml_text, std::string_view default_name) {
-  FlowParseResult result;
-  auto root = LoadYaml(yaml_text);
-  if (!root.ok()) {
-    result.errors.push_back({"", root.status().message()});
-    return result;
-  }
-  try {
-    return ParseFlowNode(*root, default_name);
-  } catch (const YAML::Exception& e) {
-    result.errors.push_back({"", "malformed Flow: " + e.msg});
-    return result;
-  }
+  return ParseDocument<FlowParseResult>(
+      yaml_text, "Flow", [&](const YAML::Node& root) { return ParseFlowNode(root, default_name); });
 }
 
 Result<Flow> LoadFlowFile(const std::string& path) {

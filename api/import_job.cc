@@ -352,18 +352,9 @@ ImportJobParseResult ParseImportJobNode(const YAML::Node& root, std::string_view
 }
 
 ImportJobParseResult ParseImportJob(std::string_view yaml_text, std::string_view default_name) {
-  ImportJobParseResult result;
-  auto root = LoadYaml(yaml_text);
-  if (!root.ok()) {
-    result.errors.push_back({"", root.status().message()});
-    return result;
-  }
-  try {
-    return ParseImportJobNode(*root, default_name);
-  } catch (const YAML::Exception& e) {
-    result.errors.push_back({"", "malformed ImportJob: " + e.msg});
-    return result;
-  }
+  return ParseDocument<ImportJobParseResult>(yaml_text, "ImportJob", [&](const YAML::Node& root) {
+    return ParseImportJobNode(root, default_name);
+  });
 }
 
 Result<ImportJob> LoadImportJobFile(const std::string& path) {
