@@ -11,14 +11,15 @@ constexpr int64_t kMaxPort = 65535;
 
 const std::vector<ComponentType>& Sources() {
   static const std::vector<ComponentType> kSources = {
-      {ComponentKind::kSource, "netcat",
+      {ComponentKind::kSource,
+       "netcat",
        "Listens on a TCP port and turns every newline-terminated line into one event. Lines longer "
        "than maxLineLength are rejected (answered with FAILED when ack is on), never truncated.",
        {
            P{"bind", T::kString, "0.0.0.0", "Address to listen on."},
            P{"port", T::kInt, std::nullopt, "TCP port to listen on.", true, 1, kMaxPort},
-           P{"maxLineLength", T::kInt, "512", "Longest accepted line in bytes, without the newline.",
-             false, 1, 64 << 20},
+           P{"maxLineLength", T::kInt, "512",
+             "Longest accepted line in bytes, without the newline.", false, 1, 64 << 20},
            P{"ack", T::kBool, "true",
              "Answer every line with OK once it is committed to the channels (FAILED: reason when "
              "it is rejected)."},
@@ -29,7 +30,8 @@ const std::vector<ComponentType>& Sources() {
            P{"maxConnections", T::kInt, "1024", "Most client connections served at once.", false, 1,
              1'000'000},
        }},
-      {ComponentKind::kSource, "http",
+      {ComponentKind::kSource,
+       "http",
        "Accepts events by HTTP POST: a JSON array of {headers, body} objects (Flume's JSONHandler) "
        "or, with Content-Type text/plain, one event per line. Answers 200 after commit, 400 with "
        "the reason for a malformed body, 413 for a body or batch that is too large, and 503 with "
@@ -37,15 +39,21 @@ const std::vector<ComponentType>& Sources() {
        {
            P{"bind", T::kString, "0.0.0.0", "Address to listen on."},
            P{"port", T::kInt, std::nullopt, "TCP port to listen on.", true, 1, kMaxPort},
-           P{"handler", T::kString, "json",
-             "How a body without a telling Content-Type is read: json or text.", false,
-             std::nullopt, std::nullopt, {"json", "text"}},
+           P{"handler",
+             T::kString,
+             "json",
+             "How a body without a telling Content-Type is read: json or text.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"json", "text"}},
            P{"maxBodySize", T::kSize, "16Mi", "Largest accepted request body.", false, 1,
              int64_t{1} << 31},
            P{"retryAfter", T::kDuration, "1s",
              "Value of the Retry-After header sent with 503 when a channel is full."},
        }},
-      {ComponentKind::kSource, "seq",
+      {ComponentKind::kSource,
+       "seq",
        "Generates events whose bodies are the numbers 0, 1, 2, … as decimal text (Flume's "
        "SequenceGeneratorSource), for tests and benchmarks. A full channel makes it offer the "
        "same batch again, so no number is skipped or repeated.",
@@ -64,7 +72,8 @@ const std::vector<ComponentType>& Sources() {
 
 const std::vector<ComponentType>& Channels() {
   static const std::vector<ComponentType> kChannels = {
-      {ComponentKind::kChannel, "memory",
+      {ComponentKind::kChannel,
+       "memory",
        "Holds events in memory: fast, bounded, and lost if the agent crashes.",
        {
            P{"capacity", T::kInt, "10000", "Most events held.", false, 1, int64_t{1} << 40},
@@ -79,7 +88,8 @@ const std::vector<ComponentType>& Channels() {
            P{"keepAlive", T::kDuration, "3s",
              "How long a put waits for free space before failing with channel full."},
        }},
-      {ComponentKind::kChannel, "file",
+      {ComponentKind::kChannel,
+       "file",
        "Holds events in a write-ahead log on disk: a transaction that returned from commit "
        "survives a crash of the agent (kill -9) and, with fsync: commit, of the machine. "
        "Start-up reads the last checkpoint of the queue and replays only the log written after "
@@ -108,12 +118,17 @@ const std::vector<ComponentType>& Channels() {
            P{"keepAlive", T::kDuration, "3s",
              "How long a put waits for free space (in the channel or on disk) before failing "
              "with channel full."},
-           P{"fsync", T::kString, "commit",
+           P{"fsync",
+             T::kString,
+             "commit",
              "commit: a put commit returns once the log is on disk (one fdatasync serves every "
              "transaction committing at the same time; take commits ride on the next one). none: "
              "written to the kernel only, which survives kill -9 but not a power loss; unsafe, "
              "for tests and benchmarks.",
-             false, std::nullopt, std::nullopt, {"commit", "none"}},
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"commit", "none"}},
        }},
   };
   return kChannels;
@@ -121,19 +136,24 @@ const std::vector<ComponentType>& Channels() {
 
 const std::vector<ComponentType>& Sinks() {
   static const std::vector<ComponentType> kSinks = {
-      {ComponentKind::kSink, "logger", "Logs every event (headers and the start of the body).",
+      {ComponentKind::kSink,
+       "logger",
+       "Logs every event (headers and the start of the body).",
        {
            P{"maxBytesToLog", T::kInt, "16", "Most body bytes written per event.", false, 0,
              1 << 20},
            P{"batchSize", T::kInt, "100", "Most events taken per transaction.", false, 1,
              1'000'000},
        }},
-      {ComponentKind::kSink, "null", "Takes events and discards them (for tests and benchmarks).",
+      {ComponentKind::kSink,
+       "null",
+       "Takes events and discards them (for tests and benchmarks).",
        {
            P{"batchSize", T::kInt, "100", "Most events taken per transaction.", false, 1,
              1'000'000},
        }},
-      {ComponentKind::kSink, "file_roll",
+      {ComponentKind::kSink,
+       "file_roll",
        "Writes event bodies, one per line, to files under directory, and rolls them by time, size "
        "or count. A file is written as <prefix><start-ms>-<n><suffix><inUseSuffix> and renamed "
        "without inUseSuffix when closed, so readers never see a partial file.",
@@ -164,25 +184,31 @@ const std::vector<ComponentType>& Sinks() {
 
 const std::vector<ComponentType>& Interceptors() {
   static const std::vector<ComponentType> kInterceptors = {
-      {ComponentKind::kInterceptor, "timestamp",
+      {ComponentKind::kInterceptor,
+       "timestamp",
        "Sets a header to the time the event passed, in milliseconds since the epoch.",
        {
            P{"header", T::kString, "timestamp", "Header to set."},
            P{"preserveExisting", T::kBool, "false", "Keep a header that is already there."},
        }},
-      {ComponentKind::kInterceptor, "host", "Sets a header to this agent's host address or name.",
+      {ComponentKind::kInterceptor,
+       "host",
+       "Sets a header to this agent's host address or name.",
        {
            P{"hostHeader", T::kString, "host", "Header to set."},
            P{"useIP", T::kBool, "true", "Use the IP address rather than the host name."},
            P{"preserveExisting", T::kBool, "false", "Keep a header that is already there."},
        }},
-      {ComponentKind::kInterceptor, "static", "Sets a fixed header on every event.",
+      {ComponentKind::kInterceptor,
+       "static",
+       "Sets a fixed header on every event.",
        {
            P{"key", T::kString, "key", "Header name."},
            P{"value", T::kString, "value", "Header value."},
            P{"preserveExisting", T::kBool, "true", "Keep a header that is already there."},
        }},
-      {ComponentKind::kInterceptor, "remove_header",
+      {ComponentKind::kInterceptor,
+       "remove_header",
        "Removes headers: the one named withName, those listed in fromList, and those whose whole "
        "name matches the regular expression matching. Regular expressions use RE2 syntax (no "
        "backreferences or lookaround) and are checked when the flow is loaded.",
@@ -195,7 +221,8 @@ const std::vector<ComponentType>& Interceptors() {
            P{"matching", T::kRegex, std::nullopt,
              "Regular expression; every header whose whole name matches it is removed."},
        }},
-      {ComponentKind::kInterceptor, "uuid",
+      {ComponentKind::kInterceptor,
+       "uuid",
        "Sets a header to prefix followed by a random (version 4) UUID, to tell events apart "
        "downstream.",
        {
@@ -203,7 +230,8 @@ const std::vector<ComponentType>& Interceptors() {
            P{"preserveExisting", T::kBool, "true", "Keep a header that is already there."},
            P{"prefix", T::kString, "", "Text put before the UUID."},
        }},
-      {ComponentKind::kInterceptor, "regex_filter",
+      {ComponentKind::kInterceptor,
+       "regex_filter",
        "Keeps the events whose body contains a match of regex and drops the others (with "
        "excludeEvents, drops the matching ones instead). Dropped events are counted in the "
        "interceptor's metrics. RE2 syntax, checked when the flow is loaded.",
@@ -211,7 +239,8 @@ const std::vector<ComponentType>& Interceptors() {
            P{"regex", T::kRegex, ".*", "Regular expression searched for in the body."},
            P{"excludeEvents", T::kBool, "false", "Drop matching events rather than keep them."},
        }},
-      {ComponentKind::kInterceptor, "regex_extractor",
+      {ComponentKind::kInterceptor,
+       "regex_extractor",
        "Searches the body for the first match of regex and copies its capture groups into "
        "headers: group i into the header named by the i-th entry of serializers (Flume's "
        "serializers = s1 s2 with serializers.s1.name = …, written as a list of names; only the "
@@ -222,7 +251,8 @@ const std::vector<ComponentType>& Interceptors() {
            P{"serializers", T::kStringList, "",
              "Header names for capture groups 1, 2, …; at most as many as the regex has groups."},
        }},
-      {ComponentKind::kInterceptor, "search_replace",
+      {ComponentKind::kInterceptor,
+       "search_replace",
        "Replaces every match of searchPattern in the body with replaceString. RE2 syntax, checked "
        "when the flow is loaded.",
        {
@@ -239,13 +269,15 @@ const std::vector<ComponentType>& Interceptors() {
 
 const std::vector<ComponentType>& Selectors() {
   static const std::vector<ComponentType> kSelectors = {
-      {ComponentKind::kSelector, "replicating",
+      {ComponentKind::kSelector,
+       "replicating",
        "Puts every event into all of the source's channels. A failed put into an optional channel "
        "is ignored; into any other it fails the batch.",
        {
            P{"optional", T::kStringList, "", "Channels whose failures are ignored."},
        }},
-      {ComponentKind::kSelector, "multiplexing",
+      {ComponentKind::kSelector,
+       "multiplexing",
        "Routes each event by the value of one header: mapping names the channels for each value, "
        "default those for any other value.",
        {
@@ -275,12 +307,18 @@ constexpr std::array<std::string_view, 1> kTypeOnly = {"type"};
 
 std::string_view ComponentKindName(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::kSource: return "source";
-    case ComponentKind::kChannel: return "channel";
-    case ComponentKind::kSink: return "sink";
-    case ComponentKind::kInterceptor: return "interceptor";
-    case ComponentKind::kSelector: return "selector";
-    case ComponentKind::kSinkProcessor: return "sink processor";
+    case ComponentKind::kSource:
+      return "source";
+    case ComponentKind::kChannel:
+      return "channel";
+    case ComponentKind::kSink:
+      return "sink";
+    case ComponentKind::kInterceptor:
+      return "interceptor";
+    case ComponentKind::kSelector:
+      return "selector";
+    case ComponentKind::kSinkProcessor:
+      return "sink processor";
   }
   return "?";
 }
@@ -294,12 +332,18 @@ const PropertySpec* ComponentType::Find(std::string_view property) const {
 
 std::span<const ComponentType> CatalogOf(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::kSource: return Sources();
-    case ComponentKind::kChannel: return Channels();
-    case ComponentKind::kSink: return Sinks();
-    case ComponentKind::kInterceptor: return Interceptors();
-    case ComponentKind::kSelector: return Selectors();
-    case ComponentKind::kSinkProcessor: return SinkProcessors();
+    case ComponentKind::kSource:
+      return Sources();
+    case ComponentKind::kChannel:
+      return Channels();
+    case ComponentKind::kSink:
+      return Sinks();
+    case ComponentKind::kInterceptor:
+      return Interceptors();
+    case ComponentKind::kSelector:
+      return Selectors();
+    case ComponentKind::kSinkProcessor:
+      return SinkProcessors();
   }
   return {};
 }
@@ -313,10 +357,14 @@ const ComponentType* FindComponentType(ComponentKind kind, std::string_view name
 
 std::span<const std::string_view> StructuralKeys(ComponentKind kind) {
   switch (kind) {
-    case ComponentKind::kSource: return kSourceKeys;
-    case ComponentKind::kChannel: return kChannelKeys;
-    case ComponentKind::kSink: return kSinkKeys;
-    default: return kTypeOnly;
+    case ComponentKind::kSource:
+      return kSourceKeys;
+    case ComponentKind::kChannel:
+      return kChannelKeys;
+    case ComponentKind::kSink:
+      return kSinkKeys;
+    default:
+      return kTypeOnly;
   }
 }
 

@@ -43,6 +43,44 @@ std::optional<std::string> ScalarField(const YAML::Node& map, std::string_view k
   return node.Scalar();
 }
 
+Envelope ReadEnvelope(const YAML::Node& root, std::string_view kind, std::string_view default_name,
+                      std::string_view spec_hint, FieldErrorList& errors) {
+  Envelope envelope{std::string(default_name), "", root};
+  if (!root["spec"] && !root["kind"] && !root["apiVersion"]) return envelope;  // a bare spec
+  if (auto version = ScalarField(root, "apiVersion", "", errors, false);
+      version && *version != kApiVersion) {
+    errors.Error("apiVersion", "must be " + std::string(kApiVersion) + ", got " + Quote(*version));
+  }
+  if (auto given = ScalarField(root, "kind", "", errors, false); given && *given != kind) {
+    errors.Error("kind", "must be " + std::string(kind) + ", got " + Quote(*given));
+  }
+  if (YAML::Node meta = root["metadata"]; meta && meta.IsMap()) {
+    if (auto name = ScalarField(meta, "name", "metadata", errors, false)) {
+      if (IsDnsLabel(*name)) {
+        envelope.name = *name;
+      } else {
+        errors.Error("metadata.name", "invalid name " + Quote(*name));
+      }
+    }
+    if (auto ns = ScalarField(meta, "namespace", "metadata", errors, false)) {
+      envelope.namespace_name = *ns;
+    }
+  }
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    if (key != "apiVersion" && key != "kind" && key != "metadata" && key != "spec" &&
+        key != "status") {
+      errors.Error(key, "unknown field (known: apiVersion, kind, metadata, spec)");
+    }
+  }
+  envelope.spec = root["spec"];
+  if (!envelope.spec || !envelope.spec.IsMap()) {
+    errors.Error("spec", "required: a map with " + std::string(spec_hint));
+    envelope.spec = YAML::Node();
+  }
+  return envelope;
+}
+
 Result<YAML::Node> LoadYaml(std::string_view text) {
   try {
     return YAML::Load(std::string(text));

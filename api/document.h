@@ -15,6 +15,9 @@
 
 namespace acequia::api {
 
+inline constexpr std::string_view kApiGroup = "acequia.io";
+inline constexpr std::string_view kApiVersion = "acequia.io/v1alpha1";
+
 // Collects every error of a document instead of stopping at the first.
 class FieldErrorList {
  public:
@@ -42,6 +45,18 @@ bool IsDnsLabel(const std::string& name);
 std::optional<std::string> ScalarField(const YAML::Node& map, std::string_view key,
                                        const std::string& path, FieldErrorList& errors,
                                        bool required);
+
+// The envelope of a resource: a whole manifest (apiVersion, kind, metadata, spec) or just its
+// spec. `name` starts as the caller's default and takes metadata.name when given.
+struct Envelope {
+  std::string name;
+  std::string namespace_name;
+  YAML::Node spec;  // null when the manifest has no usable spec (an error was recorded)
+};
+// Checks apiVersion (acequia.io/v1alpha1), kind, metadata and unknown top-level fields.
+// `spec_hint` completes "required: a map with …".
+Envelope ReadEnvelope(const YAML::Node& root, std::string_view kind, std::string_view default_name,
+                      std::string_view spec_hint, FieldErrorList& errors);
 
 // Parses YAML text; the error says where: "invalid YAML at line 3, column 5: …".
 Result<YAML::Node> LoadYaml(std::string_view text);

@@ -455,43 +455,16 @@ FlowParseResult ParseFlowNode(const YAML::Node& root, std::string_view default_n
     result.errors.push_back({"", "expected a Flow manifest or its spec as a YAML map"});
     return result;
   }
-  Flow flow;
-  flow.name = std::string(default_name);
-  YAML::Node spec = root;
-  const bool manifest = root["spec"] || root["kind"] || root["apiVersion"];
-  if (manifest) {
-    if (auto api_version = ScalarField(root, "apiVersion", "", check, false);
-        api_version && *api_version != kApiVersion) {
-      check.Error("apiVersion",
-                  "must be " + std::string(kApiVersion) + ", got " + Quote(*api_version));
-    }
-    if (auto kind = ScalarField(root, "kind", "", check, false); kind && *kind != "Flow") {
-      check.Error("kind", "must be Flow, got " + Quote(*kind));
-    }
-    if (YAML::Node meta = root["metadata"]; meta && meta.IsMap()) {
-      if (auto name = ScalarField(meta, "name", "metadata", check, false)) {
-        if (IsDnsLabel(*name))
-          flow.name = *name;
-        else
-          check.Error("metadata.name", "invalid name " + Quote(*name));
-      }
-      if (auto ns = ScalarField(meta, "namespace", "metadata", check, false))
-        flow.namespace_name = *ns;
-    }
-    for (const auto& kv : root) {
-      std::string key = kv.first.as<std::string>();
-      if (key != "apiVersion" && key != "kind" && key != "metadata" && key != "spec" &&
-          key != "status") {
-        check.Error(key, "unknown field (known: apiVersion, kind, metadata, spec)");
-      }
-    }
-    spec = root["spec"];
-    if (!spec || !spec.IsMap()) {
-      check.Error("spec", "required: a map with sources, channels and sinks");
-      result.errors = check.Take();
-      return result;
-    }
+  Envelope envelope =
+      ReadEnvelope(root, "Flow", default_name, "sources, channels and sinks", check);
+  if (envelope.spec.IsNull()) {
+    result.errors = check.Take();
+    return result;
   }
+  Flow flow;
+  flow.name = envelope.name;
+  flow.namespace_name = envelope.namespace_name;
+  const YAML::Node& spec = envelope.spec;
   for (const auto& kv : spec) {
     std::string key = kv.first.as<std::string>();
     if (std::find(kSpecKeys.begin(), kSpecKeys.end(), key) == kSpecKeys.end()) {

@@ -13,14 +13,12 @@
 #include <vector>
 
 #include "api/catalog.h"
+#include "api/document.h"
 #include "api/field_error.h"
 #include "api/property.h"
 #include "common/status.h"
 
 namespace acequia::api {
-
-inline constexpr std::string_view kApiGroup = "acequia.io";
-inline constexpr std::string_view kApiVersion = "acequia.io/v1alpha1";
 
 // One configured component: an interceptor, a selector, a channel or a sink processor.
 struct ComponentConfig {

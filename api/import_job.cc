@@ -9,8 +9,6 @@
 namespace acequia::api {
 namespace {
 
-constexpr std::string_view kImportApiVersion = "acequia.io/v1alpha1";
-
 std::string JoinNames(std::initializer_list<std::string_view> names) {
   std::string out;
   for (auto n : names) out += (out.empty() ? "" : ", ") + std::string(n);
@@ -294,41 +292,15 @@ ImportJobParseResult ParseImportJobNode(const YAML::Node& root, std::string_view
     result.errors.push_back({"", "expected an ImportJob manifest or its spec as a YAML map"});
     return result;
   }
-  ImportJob job;
-  job.name = std::string(default_name);
-  YAML::Node spec = root;
-  const bool manifest = root["spec"] || root["kind"] || root["apiVersion"];
-  if (manifest) {
-    if (auto v = ScalarField(root, "apiVersion", "", check, false); v && *v != kImportApiVersion) {
-      check.Error("apiVersion", "must be " + std::string(kImportApiVersion) + ", got " + Quote(*v));
-    }
-    if (auto kind = ScalarField(root, "kind", "", check, false); kind && *kind != "ImportJob") {
-      check.Error("kind", "must be ImportJob, got " + Quote(*kind));
-    }
-    if (YAML::Node meta = root["metadata"]; meta && meta.IsMap()) {
-      if (auto name = ScalarField(meta, "name", "metadata", check, false)) {
-        if (IsDnsLabel(*name))
-          job.name = *name;
-        else
-          check.Error("metadata.name", "invalid name " + Quote(*name));
-      }
-      if (auto ns = ScalarField(meta, "namespace", "metadata", check, false))
-        job.namespace_name = *ns;
-    }
-    for (const auto& kv : root) {
-      std::string key = kv.first.as<std::string>();
-      if (key != "apiVersion" && key != "kind" && key != "metadata" && key != "spec" &&
-          key != "status") {
-        check.Error(key, "unknown field (known: apiVersion, kind, metadata, spec)");
-      }
-    }
-    spec = root["spec"];
-    if (!spec || !spec.IsMap()) {
-      check.Error("spec", "required: a map with source and target");
-      result.errors = check.Take();
-      return result;
-    }
+  Envelope envelope = ReadEnvelope(root, "ImportJob", default_name, "source and target", check);
+  if (envelope.spec.IsNull()) {
+    result.errors = check.Take();
+    return result;
   }
+  ImportJob job;
+  job.name = envelope.name;
+  job.namespace_name = envelope.namespace_name;
+  const YAML::Node& spec = envelope.spec;
   CheckKeys(spec, "spec", {"source", "split", "incremental", "target", "schedule"}, check);
   ParseSource(spec, job.spec.source, check);
   ParseSplit(spec, job.spec, check);
