@@ -595,6 +595,12 @@ Json FlowStatusSchema() {
         {"replicas", {{"type", "integer"}, {"format", "int32"}, {"description", "Agent pods."}}},
         {"readyReplicas",
          {{"type", "integer"}, {"format", "int32"}, {"description", "Agent pods that are ready."}}},
+        {"sidecar",
+         {{"type", "object"},
+          {"description",
+           "Sidecar mode: what is injected into matching pods (initContainers, volumes, "
+           "annotations)."},
+          {"x-kubernetes-preserve-unknown-fields", true}}},
         {"conditions", ConditionsSchema()}}}};
 }
 
