@@ -18,7 +18,8 @@ Manager::Manager(kube::KubeClient& client, ManagerOptions options,
 
 Manager::~Manager() { Stop(); }
 
-void Manager::Watch(const kube::ResourceType& type, kube::Informer::Handlers handlers) {
+void Manager::Watch(const kube::ResourceType& type, kube::Informer::Handlers handlers,
+                    const std::string& label_selector) {
   auto& informers = informers_[TypeKey(type)];
   if (informers.empty()) {
     std::vector<std::string> namespaces = options_.namespaces;
@@ -26,6 +27,7 @@ void Manager::Watch(const kube::ResourceType& type, kube::Informer::Handlers han
     for (const auto& ns : namespaces) {
       kube::InformerOptions informer_options;
       informer_options.ns = ns;
+      informer_options.label_selector = label_selector;
       informers.push_back(std::make_unique<kube::Informer>(client_, type, informer_options));
     }
   }

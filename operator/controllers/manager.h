@@ -54,8 +54,11 @@ class Manager {
   std::chrono::system_clock::time_point Now() const { return options_.now(); }
 
   // Starts watching `type` (in the watched namespaces) and calls the handlers on changes.
-  // Several calls for one type share the informers. Before Start().
-  void Watch(const kube::ResourceType& type, kube::Informer::Handlers handlers);
+  // Several calls for one type share the informers (the first call's label selector, e.g.
+  // "app.kubernetes.io/managed-by=acequia-operator" for Pods, decides what is cached).
+  // Before Start().
+  void Watch(const kube::ResourceType& type, kube::Informer::Handlers handlers,
+             const std::string& label_selector = "");
   // Reads from the informers' caches (the type must be watched).
   std::optional<Json> Cached(const kube::ResourceType& type, const std::string& ns,
                              const std::string& name) const;
