@@ -7,7 +7,7 @@ BUILD_DIR := build/$(PRESET)
 export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := true
 
-.PHONY: all setup configure build test check-all demo bench asan format reference crds clean
+.PHONY: all setup configure build test check-all fuzz demo bench asan format reference crds clean
 
 all: build
 
@@ -24,9 +24,27 @@ build: configure
 test: build
 	@ctest --preset $(PRESET)
 
-# Every test, slow ones included.
+# Every test, slow ones included, then the fuzz targets.
 check-all: build
 	@ctest --preset all
+	@$(MAKE) --no-print-directory fuzz
+
+# libFuzzer targets (fuzz/, clang only), each run for FUZZ_SECONDS; a crash fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := syslog http_json forward_codec
+fuzz:
+	@command -v clang++ >/dev/null || { echo "fuzz: needs clang++ (libFuzzer)" >&2; exit 2; }
+	@cmake -S fuzz -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build/fuzz --target acequia_fuzz_targets
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build/fuzz/corpus/$$t build/fuzz/artifacts/$$t && \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS)s" && \
+	  build/fuzz/acequia_$${t}_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=build/fuzz/artifacts/$$t/ build/fuzz/corpus/$$t fuzz/corpus/$$t \
+	    2> build/fuzz/$$t.log || { tail -40 build/fuzz/$$t.log >&2; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units' build/fuzz/$$t.log || true; \
+	done
 
 demo: build
 	@scripts/demo

@@ -53,6 +53,118 @@ const std::vector<ComponentType>& Sources() {
              "Value of the Retry-After header sent with 503 when a channel is full."},
        }},
       {ComponentKind::kSource,
+       "syslogtcp",
+       "Receives syslog messages (RFC 5424 and RFC 3164) over TCP, octet-counted (RFC 6587 "
+       "\"LEN SP MSG\") or newline-terminated, told apart per message, one event per message. "
+       "A full channel stops the reading, so TCP pushes back on the sender. "
+       "Headers: Facility, Severity, priority, version, timestamp (epoch milliseconds), host, "
+       "appName, procId, msgId, structuredData (each when present). A malformed message is kept "
+       "whole with flume.syslog.status=Invalid. The body is the message (for RFC 3164, as in "
+       "Flume, everything after the hostname) unless keepFields says otherwise.",
+       {
+           P{"host", T::kString, "0.0.0.0", "Address to listen on."},
+           P{"port", T::kInt, std::nullopt, "TCP port to listen on.", true, 1, kMaxPort},
+
+           P{"eventSize", T::kInt, "2500",
+             "Longest message in bytes (without its framing). A longer one is never dropped: it "
+             "arrives as several events of at most eventSize bytes marked "
+             "flume.syslog.status=Incomplete, the first with the parsed headers, the others with "
+             "the same headers and the following raw bytes.",
+             false, 10, 64 << 20},
+           P{"keepFields", T::kString, "none",
+             "Header fields kept in the body: none (the body is the message), all (the whole raw "
+             "message), or a list of priority, version, timestamp, hostname (put back in front of "
+             "the message as sent). true and false are Flume's old spellings of all and none."},
+           P{"clientIPHeader", T::kString, "",
+             "If set, the header that gets the sender's IP address (from the socket, not the "
+             "message)."},
+           P{"clientHostnameHeader", T::kString, "",
+             "If set, the header that gets the sender's host name, by reverse DNS lookup of its "
+             "address (once per connection for TCP, cached per address for UDP)."},
+           P{"batchSize", T::kInt, "100",
+             "Most events put in one channel transaction; at most the channels' "
+             "transactionCapacity.",
+             false, 1, 1'000'000},
+           P{"maxConnections", T::kInt, "1024", "Most client connections served at once.", false, 1,
+             1'000'000},
+           P{"charset", T::kString, "UTF-8",
+             "Accepted for compatibility with Flume and ignored: messages are parsed and kept as "
+             "the bytes that arrived (syslog headers are ASCII)."},
+       }},
+      {ComponentKind::kSource,
+       "multiport_syslogtcp",
+       "The syslogtcp source listening on several TCP ports at once (one thread for all), "
+       "optionally recording the port in a header. "
+       "Headers: Facility, Severity, priority, version, timestamp (epoch milliseconds), host, "
+       "appName, procId, msgId, structuredData (each when present). A malformed message is kept "
+       "whole with flume.syslog.status=Invalid. The body is the message (for RFC 3164, as in "
+       "Flume, everything after the hostname) unless keepFields says otherwise.",
+       {
+           P{"host", T::kString, "0.0.0.0", "Address to listen on."},
+           P{"ports", T::kIntList, std::nullopt,
+             "TCP ports to listen on: a list, or Flume's space-separated text \"10001 10002\".",
+             true, 1, kMaxPort},
+           P{"portHeader", T::kString, "",
+             "If set, the header that gets the port a message arrived on, for interceptors and "
+             "selectors."},
+
+           P{"eventSize", T::kInt, "2500",
+             "Longest message in bytes (without its framing). A longer one is never dropped: it "
+             "arrives as several events of at most eventSize bytes marked "
+             "flume.syslog.status=Incomplete, the first with the parsed headers, the others with "
+             "the same headers and the following raw bytes.",
+             false, 10, 64 << 20},
+           P{"keepFields", T::kString, "none",
+             "Header fields kept in the body: none (the body is the message), all (the whole raw "
+             "message), or a list of priority, version, timestamp, hostname (put back in front of "
+             "the message as sent). true and false are Flume's old spellings of all and none."},
+           P{"clientIPHeader", T::kString, "",
+             "If set, the header that gets the sender's IP address (from the socket, not the "
+             "message)."},
+           P{"clientHostnameHeader", T::kString, "",
+             "If set, the header that gets the sender's host name, by reverse DNS lookup of its "
+             "address (once per connection for TCP, cached per address for UDP)."},
+           P{"batchSize", T::kInt, "100",
+             "Most events put in one channel transaction; at most the channels' "
+             "transactionCapacity.",
+             false, 1, 1'000'000},
+           P{"maxConnections", T::kInt, "1024", "Most client connections served at once.", false, 1,
+             1'000'000},
+           P{"charset", T::kString, "UTF-8",
+             "Accepted for compatibility with Flume and ignored: messages are parsed and kept as "
+             "the bytes that arrived (syslog headers are ASCII)."},
+       }},
+      {ComponentKind::kSource,
+       "syslogudp",
+       "Receives syslog messages (RFC 5424 and RFC 3164) over UDP, one datagram per event. UDP "
+       "cannot push back: while a channel stays full beyond its keepAlive, arriving messages are "
+       "dropped, counted as rejected and logged at most every 10 s. "
+       "Headers: Facility, Severity, priority, version, timestamp (epoch milliseconds), host, "
+       "appName, procId, msgId, structuredData (each when present). A malformed message is kept "
+       "whole with flume.syslog.status=Invalid. The body is the message (for RFC 3164, as in "
+       "Flume, everything after the hostname) unless keepFields says otherwise.",
+       {
+           P{"host", T::kString, "0.0.0.0", "Address to listen on."},
+           P{"port", T::kInt, std::nullopt, "UDP port to listen on.", true, 1, kMaxPort},
+           P{"keepFields", T::kString, "none",
+             "Header fields kept in the body: none (the body is the message), all (the whole raw "
+             "message), or a list of priority, version, timestamp, hostname (put back in front of "
+             "the message as sent). true and false are Flume's old spellings of all and none."},
+           P{"clientIPHeader", T::kString, "",
+             "If set, the header that gets the sender's IP address (from the socket, not the "
+             "message)."},
+           P{"clientHostnameHeader", T::kString, "",
+             "If set, the header that gets the sender's host name, by reverse DNS lookup of its "
+             "address (once per connection for TCP, cached per address for UDP)."},
+           P{"batchSize", T::kInt, "100",
+             "Most events put in one channel transaction; at most the channels' "
+             "transactionCapacity.",
+             false, 1, 1'000'000},
+           P{"charset", T::kString, "UTF-8",
+             "Accepted for compatibility with Flume and ignored: messages are parsed and kept as "
+             "the bytes that arrived (syslog headers are ASCII)."},
+       }},
+      {ComponentKind::kSource,
        "seq",
        "Generates events whose bodies are the numbers 0, 1, 2, … as decimal text (Flume's "
        "SequenceGeneratorSource), for tests and benchmarks. A full channel makes it offer the "
@@ -65,6 +177,181 @@ const std::vector<ComponentType>& Sources() {
              "Most events put in one channel transaction; at most the channels' "
              "transactionCapacity.",
              false, 1, 1'000'000},
+       }},
+      {ComponentKind::kSource,
+       "forward",
+       "Receives events from other agents' forward sinks (agent-to-agent fan-in, Flume's avro "
+       "source role) over TCP or TLS: length-framed, CRC-checked batches, each ACKed only after "
+       "it is committed to the channels, or answered retry later when a channel is full. Wire "
+       "format: docs/forward-protocol.md.",
+       {
+           P{"bind", T::kString, "0.0.0.0", "Address to listen on."},
+           P{"port", T::kInt, std::nullopt, "TCP port to listen on.", true, 1, kMaxPort},
+           P{"maxFrameSize", T::kSize, "16Mi",
+             "Largest accepted frame payload; a larger frame is refused and the connection "
+             "closed. Announced to senders, which cut their batches to fit.",
+             false, 64, int64_t{1} << 30},
+           P{"maxBatchSize", T::kInt, "10000",
+             "Most events per batch, announced to senders (lowered to the channels' "
+             "transactionCapacity); a batch commits in one transaction per channel.",
+             false, 1, 1'000'000},
+           P{"idleTimeout", T::kDuration, "2m",
+             "Close a connection that sends nothing (not even a PING) for this long."},
+           P{"maxConnections", T::kInt, "1024", "Most sender connections served at once.", false, 1,
+             1'000'000},
+           P{"tls.enabled", T::kBool, "false", "Serve TLS (1.2 or newer) instead of plain TCP."},
+           P{"tls.certFile", T::kString, "",
+             "PEM server certificate (chain); re-read when the file changes."},
+           P{"tls.keyFile", T::kString, "", "PEM private key of tls.certFile."},
+           P{"tls.clientCaFile", T::kString, "",
+             "PEM CA bundle: when set, senders must present a certificate it signed (mutual "
+             "TLS)."},
+       }},
+      {ComponentKind::kSource,
+       "exec",
+       "Runs a command and turns every line it writes to stdout into an event (Flume's "
+       "ExecSource). A full channel stops the source reading the command's output, so the "
+       "command blocks on its next write and no line is dropped; lines longer than "
+       "maxLineLength are rejected (counted and logged), never truncated. The command runs in its "
+       "own process group, which gets SIGTERM when the source stops and SIGKILL stopTimeout "
+       "later. Lines are bytes: no charset conversion.",
+       {
+           P{"command", T::kString, std::nullopt, "The command to run.", true},
+           P{"shell", T::kString, "/bin/sh -c",
+             "The shell invocation the command is appended to, split at spaces (empty: the "
+             "command itself is split at spaces and run without a shell)."},
+           P{"restart", T::kBool, "false", "Run the command again when it exits."},
+           P{"restartThrottle", T::kDuration, "10s", "Pause before running it again."},
+           P{"logStdErr", T::kBool, "false",
+             "Log the command's stderr lines (at info); otherwise stderr is discarded."},
+           P{"batchSize", T::kInt, "20",
+             "Most events put in one channel transaction; at most the channels' "
+             "transactionCapacity.",
+             false, 1, 1'000'000},
+           P{"batchTimeout", T::kDuration, "3s",
+             "Longest time a line waits for its batch to fill before it is committed anyway."},
+           P{"maxLineLength", T::kInt, "65536",
+             "Longest accepted line in bytes, without the newline.", false, 1, 64 << 20},
+           P{"stopTimeout", T::kDuration, "5s",
+             "How long the command may take to exit after SIGTERM before it gets SIGKILL."},
+       }},
+      {ComponentKind::kSource,
+       "spooldir",
+       "Reads the files put into a directory (Flume's Spooling Directory source), one at a time, "
+       "and renames each with fileSuffix (or deletes it) once all of its events are committed. "
+       "The committed offset of the current file is kept in trackerDir, so a restart (even after "
+       "kill -9) continues the file where it stopped: only a batch whose commit was under way "
+       "at a crash can repeat. A "
+       "file must not change once it is in the directory: a file whose size or modification time "
+       "changes while it is read is reported as an error and the source stops taking files until "
+       "it is restarted (Flume's rule); what was committed stays committed. Files are read as "
+       "bytes (inputCharset UTF-8 only: no conversion).",
+       {
+           P{"spoolDir", T::kString, std::nullopt, "Directory to read files from.", true},
+           P{"fileSuffix", T::kString, ".COMPLETED",
+             "Appended to a file's name once it is completely committed; such files are never "
+             "read again."},
+           P{"deletePolicy",
+             T::kString,
+             "never",
+             "never: rename completed files with fileSuffix; immediate: delete them.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"never", "immediate"}},
+           P{"includePattern", T::kRegex, "^.*$",
+             "Regular expression a file name must match (whole) to be read."},
+           P{"ignorePattern", T::kRegex, "^$",
+             "Regular expression; file names matching it (whole) are not read. Names starting "
+             "with a dot are never read."},
+           P{"trackerDir", T::kString, ".flumespool",
+             "Directory of the progress record (relative paths are under spoolDir)."},
+           P{"consumeOrder",
+             T::kString,
+             "oldest",
+             "Which file is read next: oldest or youngest modification time (ties by name), or "
+             "random.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"oldest", "youngest", "random"}},
+           P{"recursiveDirectorySearch", T::kBool, "false",
+             "Also read files in subdirectories (except hidden ones and trackerDir)."},
+           P{"pollDelay", T::kDuration, "500ms", "Pause between looks at an idle directory."},
+           P{"batchSize", T::kInt, "100",
+             "Most events put in one channel transaction; at most the channels' "
+             "transactionCapacity.",
+             false, 1, 1'000'000},
+           P{"deserializer",
+             T::kString,
+             "line",
+             "line: one event per line; blob: the whole file as one event.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"line", "blob"}},
+           P{"maxLineLength", T::kInt, "65536",
+             "line: longest accepted line in bytes, without the newline; longer lines are "
+             "rejected (counted and logged with their offset), never truncated.",
+             false, 1, 64 << 20},
+           P{"maxBlobLength", T::kSize, "100000000",
+             "blob: most bytes in one event; a larger file becomes several events of at most "
+             "this size, in order.",
+             false, 1, int64_t{1} << 31},
+           P{"inputCharset",
+             T::kString,
+             "UTF-8",
+             "Accepted for compatibility with Flume: only UTF-8 (bytes pass unchanged).",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"UTF-8"}},
+           P{"fileHeader", T::kBool, "false", "Set a header to the file's absolute path."},
+           P{"fileHeaderKey", T::kString, "file", "Name of that header."},
+           P{"basenameHeader", T::kBool, "false", "Set a header to the file's name."},
+           P{"basenameHeaderKey", T::kString, "basename", "Name of that header."},
+       }},
+      {ComponentKind::kSource,
+       "taildir",
+       "Follows files as they grow (Flume's Taildir source) and turns every complete line into "
+       "an event. Each file group names a directory and a glob on file names. The byte offset "
+       "of every file is advanced only after its lines are committed and is written, with the "
+       "file's inode, to positionFile after every commit, so a restart (even after kill -9) "
+       "continues every file at its last committed line: only a batch whose commit was under "
+       "way at a crash can repeat. A file renamed by rotation is read to its end (found by "
+       "inode, also after a restart) before the new file; a file truncated in place "
+       "(copytruncate) is read again from its start.",
+       {
+           P{"filegroups", T::kStringMap, std::nullopt,
+             "Group name to path: a directory and a glob (*, ?, [...]) on the file name, like "
+             "/var/log/app/*.log. Flume takes a regular expression for the name; this is a glob.",
+             true},
+           P{"positionFile", T::kString, "",
+             "JSON file of [{inode, pos, file}] (empty: "
+             "/var/lib/acequia/<flow>/<source>/taildir_position.json)."},
+           P{"headers", T::kStringMap, "{}",
+             "Headers set on a group's events, keyed <group>.<header> (Flume's "
+             "headers.<group>.<header>)."},
+           P{"byteOffsetHeader", T::kBool, "false",
+             "Set the header byteoffset to the offset of the line in its file."},
+           P{"skipToEnd", T::kBool, "false",
+             "At start-up, begin files that positionFile does not know at their end."},
+           P{"idleTimeout", T::kDuration, "120s",
+             "Close a file that has not grown for this long (a rotated-away file is then "
+             "forgotten)."},
+           P{"writePosInterval", T::kDuration, "3s",
+             "Interval of position file writes besides those after every commit."},
+           P{"pollInterval", T::kDuration, "500ms", "Pause between looks for new data."},
+           P{"batchSize", T::kInt, "100",
+             "Most events put in one channel transaction; at most the channels' "
+             "transactionCapacity.",
+             false, 1, 1'000'000},
+           P{"maxLineLength", T::kInt, "65536",
+             "Longest accepted line in bytes, without the newline; longer lines are rejected "
+             "(counted and logged with their offset), never truncated.",
+             false, 1, 64 << 20},
+           P{"fileHeader", T::kBool, "false", "Set a header to the file's absolute path."},
+           P{"fileHeaderKey", T::kString, "file", "Name of that header."},
        }},
   };
   return kSources;
@@ -177,6 +464,88 @@ const std::vector<ComponentType>& Sinks() {
            P{"useLocalTimeStamp", T::kBool, "false",
              "Resolve time escapes with the local clock instead of the event's timestamp "
              "header."},
+       }},
+      {ComponentKind::kSink,
+       "http",
+       "POSTs each batch to an HTTP or HTTPS endpoint (Flume's HTTP sink): format json sends a "
+       "JSON array of {headers, body} objects, the form the http source reads (a body that is not "
+       "valid UTF-8 is sent base64-encoded with \"encoding\": \"base64\"); format text sends the "
+       "bodies, one per line. The batch is committed only after a 2xx answer. Any other answer "
+       "rolls it back and backs off by default; per-status overrides (exact code \"400\" or class "
+       "\"4XX\", an exact code winning) can instead drop a batch the endpoint will never accept, "
+       "counted in acequia_sink_events_dropped_total. No answer (refused, timed out, TLS failure) "
+       "always rolls back, counts a connection failure and backs off.",
+       {
+           P{"endpoint", T::kString, std::nullopt,
+             "URL to POST to: http://host[:port]/path or https://…", true},
+           P{"format",
+             T::kString,
+             "json",
+             "json: a JSON array of {headers, body}; text: the bodies, each followed by a newline.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"json", "text"}},
+           P{"contentType", T::kString, "",
+             "Content-Type of the requests (empty: application/json for json, text/plain; "
+             "charset=utf-8 for text)."},
+           P{"headers", T::kStringMap, "{}", "Extra request headers, e.g. {X-Tenant: shop}."},
+           P{"batchSize", T::kInt, "100", "Most events taken per transaction and sent per request.",
+             false, 1, 1'000'000},
+           P{"connectTimeout", T::kDuration, "5s",
+             "Longest wait to connect, and for any single read or write of the exchange."},
+           P{"requestTimeout", T::kDuration, "5s",
+             "Longest time one whole request may take, from connecting to the end of the answer."},
+           P{"caFile", T::kString, "",
+             "PEM file of the certificate authorities to trust for https (empty: the system's)."},
+           P{"insecureSkipVerify", T::kBool, "false",
+             "Do not verify the server's certificate (tests only: anyone can pose as the "
+             "endpoint)."},
+           P{"bearerTokenFile", T::kString, "",
+             "File holding a token sent as Authorization: Bearer; re-read when it changes (a "
+             "rotated Secret), never logged."},
+           P{"defaultBackoff", T::kBool, "true",
+             "Back off before retrying after a non-2xx answer, unless backoff overrides it."},
+           P{"defaultRollback", T::kBool, "true",
+             "Roll a batch back (and retry it) after a non-2xx answer, unless rollback overrides "
+             "it; false drops it."},
+           P{"defaultIncrementMetrics", T::kBool, "false",
+             "Count a dropped batch's events as drained too, unless incrementMetrics overrides "
+             "it."},
+           P{"backoff", T::kBoolMap, "{}",
+             "Per status code (\"503\") or class (\"5XX\"): whether to back off."},
+           P{"rollback", T::kBoolMap, "{}",
+             "Per status code (\"400\") or class (\"4XX\"): whether to roll back (true) or drop "
+             "(false) the batch."},
+           P{"incrementMetrics", T::kBoolMap, "{}",
+             "Per status code or class: whether a dropped batch counts as drained."},
+       }},
+      {ComponentKind::kSink,
+       "forward",
+       "Sends events to another agent's forward source (agent-to-agent, Flume's avro sink role) "
+       "over TCP or TLS and commits its take only once the receiver ACKed the batch as "
+       "committed; a timeout or broken connection rolls back and reconnects with backoff. Wire "
+       "format: docs/forward-protocol.md.",
+       {
+           P{"hostname", T::kString, std::nullopt, "Receiver's host name or address.", true},
+           P{"port", T::kInt, std::nullopt, "Receiver's port.", true, 1, kMaxPort},
+           P{"batchSize", T::kInt, "100", "Most events taken per transaction.", false, 1,
+             1'000'000},
+           P{"connectTimeout", T::kDuration, "20s",
+             "Longest wait to connect (resolve, TCP, TLS handshake, HELLO)."},
+           P{"requestTimeout", T::kDuration, "20s",
+             "Longest wait for a batch's ACK; then the batch is rolled back and the connection "
+             "closed."},
+           P{"keepAliveInterval", T::kDuration, "30s",
+             "Send a PING on a connection idle this long (0: never)."},
+           P{"tls.enabled", T::kBool, "false", "Connect with TLS (1.2 or newer)."},
+           P{"tls.caFile", T::kString, "",
+             "PEM CA bundle that signs the receiver's certificate (empty: the system's CAs)."},
+           P{"tls.certFile", T::kString, "",
+             "PEM client certificate, for receivers that require one (mutual TLS)."},
+           P{"tls.keyFile", T::kString, "", "PEM private key of tls.certFile."},
+           P{"tls.serverName", T::kString, "",
+             "Name the receiver's certificate must carry, also sent as SNI (empty: hostname)."},
        }},
   };
   return kSinks;
@@ -293,6 +662,37 @@ const std::vector<ComponentType>& Selectors() {
 const std::vector<ComponentType>& SinkProcessors() {
   static const std::vector<ComponentType> kProcessors = {
       {ComponentKind::kSinkProcessor, "default", "Runs the group's single sink.", {}},
+      {ComponentKind::kSinkProcessor,
+       "failover",
+       "Sends every batch to the live sink with the highest priority. A sink whose delivery fails "
+       "is penalised (left out for 2^failures seconds, at most maxpenalty) and the same events go "
+       "to the next live sink at once; once its penalty is over it takes over again. The group "
+       "runs its sinks on one thread; they may read different channels.",
+       {
+           P{"priority", T::kIntMap, "{}",
+             "Sink name to priority, higher first (a sink not listed has 0; ties go to the sink "
+             "listed first in sinks)."},
+           P{"maxpenalty", T::kDuration, "30s", "Longest time a failed sink is left out."},
+       }},
+      {ComponentKind::kSinkProcessor,
+       "load_balance",
+       "Spreads batches over the group's sinks: each batch goes to the next sink in turn "
+       "(round_robin) or to a random one, and to the following one when that sink fails. The group "
+       "runs its sinks on one thread; they may read different channels.",
+       {
+           P{"selector",
+             T::kString,
+             "round_robin",
+             "round_robin or random.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"round_robin", "random"}},
+           P{"backoff", T::kBool, "false",
+             "Leave a failed sink out for 2^failures seconds (at most maxTimeOut) instead of "
+             "offering it the next batch again."},
+           P{"maxTimeOut", T::kDuration, "30s", "Longest time a failed sink is left out."},
+       }},
   };
   return kProcessors;
 }

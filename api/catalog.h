@@ -30,6 +30,10 @@ struct ComponentType {
 std::span<const ComponentType> CatalogOf(ComponentKind kind);
 const ComponentType* FindComponentType(ComponentKind kind, std::string_view name);
 
+// Whether a source type listens on UDP rather than TCP (syslogudp). Port collisions and the
+// operator's Service ports are per protocol.
+inline bool IsUdpSourceType(std::string_view type) { return type.find("udp") != type.npos; }
+
 // Keys a component map may carry besides its properties (name, type, wiring).
 std::span<const std::string_view> StructuralKeys(ComponentKind kind);
 

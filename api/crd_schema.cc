@@ -10,6 +10,7 @@
 
 #include "api/catalog.h"
 #include "api/flow.h"
+#include "api/import_job.h"
 
 namespace acequia::api {
 namespace {
@@ -117,6 +118,20 @@ Json PropertyShape(const PropertySpec& p) {
           {"type", "object"},
           {"maxProperties", kMaxMapEntries},
           {"additionalProperties", Json{{"type", "array"}, {"items", Json{{"type", "string"}}}}}};
+    case PropertyType::kIntMap:
+      return Json{{"type", "object"},
+                  {"maxProperties", kMaxMapEntries},
+                  {"additionalProperties", Json{{"type", "integer"}, {"format", "int64"}}}};
+    case PropertyType::kBoolMap:
+      return Json{{"type", "object"},
+                  {"maxProperties", kMaxMapEntries},
+                  {"additionalProperties", Json{{"type", "boolean"}}}};
+    case PropertyType::kIntList: {
+      Json item{{"type", "integer"}, {"format", "int64"}};
+      if (p.min) item["minimum"] = *p.min;
+      if (p.max) item["maximum"] = *p.max;
+      return Json{{"type", "array"}, {"items", item}};
+    }
   }
   return Json::object();
 }
@@ -468,8 +483,11 @@ Json FlowSpecRules() {
     const std::string metrics =
         "(has(self.metrics) && has(self.metrics.port) ? self.metrics.port : " +
         std::to_string(defaults.metrics_port) + ")";
-    rules.push_back(Rule("self.sources.all(a, !has(a.port) || (a.port != " + metrics +
-                             " && self.sources.exists_one(b, has(b.port) && b.port == a.port)))",
+    // Per protocol: a UDP source (syslogudp) may share its number with a TCP listener.
+    rules.push_back(Rule("self.sources.all(a, !has(a.port) || ((a.type.contains('udp') || "
+                         "a.port != " + metrics +
+                             ") && self.sources.exists_one(b, has(b.port) && b.port == a.port "
+                             "&& b.type.contains('udp') == a.type.contains('udp'))))",
                          "two sources, or a source and spec.metrics.port, use the same port",
                          ".sources"));
   }
@@ -839,6 +857,27 @@ Json ImportJobSpecSchema() {
                             "Optional cron schedule (5 fields, or @hourly…): one run per tick, "
                             "lastValue carried in status."},
                            {"pattern", "^(@\\S+\\s*|\\s*\\S+(\\s+\\S+){4}\\s*)$"}};
+  const ImportJobSpec defaults;
+  auto count = [](std::string description, int64_t min, int64_t max) {
+    return Json{{"type", "integer"},
+                {"format", "int32"},
+                {"description", std::move(description)},
+                {"minimum", min},
+                {"maximum", max}};
+  };
+  props["parallelism"] =
+      count("Pods of a run importing at once (default: the split count).", 1, 10000);
+  props["backoffLimitPerIndex"] = count("Retries of one split's pod before the run fails.", 0, 100);
+  props["backoffLimitPerIndex"]["default"] = defaults.backoff_limit_per_index;
+  props["successfulRunsHistoryLimit"] =
+      count("Succeeded runs whose Jobs and ConfigMaps are kept.", 0, 100);
+  props["successfulRunsHistoryLimit"]["default"] = defaults.successful_runs_history_limit;
+  props["failedRunsHistoryLimit"] =
+      count("Failed runs whose Jobs and ConfigMaps are kept.", 0, 100);
+  props["failedRunsHistoryLimit"]["default"] = defaults.failed_runs_history_limit;
+  props["suspend"] = Json{{"type", "boolean"},
+                          {"description", "true: no new run starts; a running one finishes."},
+                          {"default", defaults.suspend}};
   return Json{{"type", "object"},
               {"description",
                "A Sqoop-style import of one table or query into files, split "

@@ -315,8 +315,8 @@ void CheckWiring(const FlowSpec& spec, FieldErrorList& check) {
   for (const auto& c : spec.channels) channels[c.name] = &c;
   std::set<std::string> read;
   std::map<std::string, std::string> sink_groups_of;
-  std::map<int64_t, std::string> ports;
-  ports[spec.metrics_port] = "spec.metrics.port";
+  std::map<std::pair<bool, int64_t>, std::string> ports;  // (udp, port) → who listens
+  ports[{false, spec.metrics_port}] = "spec.metrics.port";
 
   for (const auto& source : spec.sources) {
     std::set<std::string> own(source.channels.begin(), source.channels.end());
@@ -364,7 +364,8 @@ void CheckWiring(const FlowSpec& spec, FieldErrorList& check) {
     }
     if (source.properties.Has("port")) {
       int64_t port = source.properties.GetInt("port");
-      auto [it, inserted] = ports.emplace(port, FieldPath(source.path, "port"));
+      auto [it, inserted] =
+          ports.emplace(std::pair{IsUdpSourceType(source.type), port}, FieldPath(source.path, "port"));
       if (!inserted) {
         check.Error(FieldPath(source.path, "port"),
                     "port " + std::to_string(port) + " is already used by " + it->second);
@@ -391,6 +392,15 @@ void CheckWiring(const FlowSpec& spec, FieldErrorList& check) {
       }
       auto [it, inserted] = sink_groups_of.emplace(name, group.path);
       if (!inserted) check.Error(path, "sink " + Quote(name) + " is already in " + it->second);
+    }
+    if (group.processor.properties.Has("priority")) {
+      const std::set<std::string> members(group.sinks.begin(), group.sinks.end());
+      for (const auto& [name, priority] : group.processor.properties.GetIntMap("priority")) {
+        if (!members.count(name)) {
+          check.Error(FieldPath(FieldPath(group.processor.path, "priority"), name),
+                      "sink " + Quote(name) + " is not one of the group's sinks");
+        }
+      }
     }
     if (group.processor.type == "default" && group.sinks.size() > 1) {
       check.Error(FieldPath(group.path, "processor"),

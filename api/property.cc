@@ -39,6 +39,24 @@ Status CheckRange(const PropertySpec& spec, int64_t value) {
   return Status::Ok();
 }
 
+Result<PropertyValue> ParseScalar(const PropertySpec& spec, std::string_view text);
+
+// Checks every item of a kIntList as an integer within the spec's range; keeps canonical text.
+Result<PropertyValue> ParseIntItems(const PropertySpec& spec,
+                                    const std::vector<std::string>& items) {
+  PropertySpec item_spec = spec;
+  item_spec.type = PropertyType::kInt;
+  std::vector<std::string> out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto value = ParseScalar(item_spec, items[i]);
+    if (!value.ok()) {
+      return Status::InvalidArgument("item " + std::to_string(i) + ": " + value.status().message());
+    }
+    out.push_back(std::to_string(std::get<int64_t>(*value)));
+  }
+  return PropertyValue(std::move(out));
+}
+
 Result<PropertyValue> ParseScalar(const PropertySpec& spec, std::string_view text) {
   switch (spec.type) {
     case PropertyType::kString: {
@@ -99,12 +117,28 @@ Result<PropertyValue> ParseScalar(const PropertySpec& spec, std::string_view tex
       }
       return PropertyValue(std::move(items));
     }
+    case PropertyType::kIntList: {  // "5140 5141" or "5140,5141"
+      PropertySpec list_spec = spec;
+      list_spec.type = PropertyType::kStringList;
+      auto words = ParseScalar(list_spec, text);
+      if (!words.ok()) return words;
+      return ParseIntItems(spec, std::get<std::vector<std::string>>(*words));
+    }
     case PropertyType::kStringMap:
     case PropertyType::kListMap:
+    case PropertyType::kIntMap:
+    case PropertyType::kBoolMap:
       if (text.empty() || text == "{}") {
-        return spec.type == PropertyType::kStringMap
-                   ? PropertyValue(std::map<std::string, std::string>{})
-                   : PropertyValue(ListMap{});
+        switch (spec.type) {
+          case PropertyType::kStringMap:
+            return PropertyValue(std::map<std::string, std::string>{});
+          case PropertyType::kIntMap:
+            return PropertyValue(IntMap{});
+          case PropertyType::kBoolMap:
+            return PropertyValue(BoolMap{});
+          default:
+            return PropertyValue(ListMap{});
+        }
       }
       return Status::InvalidArgument("expected a map, got \"" + std::string(text) + "\"");
   }
@@ -133,6 +167,12 @@ std::string_view PropertyTypeName(PropertyType type) {
       return "map of strings";
     case PropertyType::kListMap:
       return "map of string lists";
+    case PropertyType::kIntMap:
+      return "map of integers";
+    case PropertyType::kBoolMap:
+      return "map of booleans";
+    case PropertyType::kIntList:
+      return "list of integers";
   }
   return "?";
 }
@@ -143,6 +183,21 @@ Result<PropertyValue> ParsePropertyText(const PropertySpec& spec, std::string_vi
 
 Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::Node& node) {
   switch (spec.type) {
+    case PropertyType::kIntList: {
+      if (node.IsScalar()) return ParseScalar(spec, node.Scalar());
+      if (!node.IsSequence()) {
+        return Status::InvalidArgument("expected a list of integers, got " + Describe(node));
+      }
+      std::vector<std::string> items;
+      for (const auto& item : node) {
+        if (!item.IsScalar()) {
+          return Status::InvalidArgument("expected a list of integers, found " + Describe(item) +
+                                         " in it");
+        }
+        items.push_back(item.Scalar());
+      }
+      return ParseIntItems(spec, items);
+    }
     case PropertyType::kStringList: {
       if (node.IsScalar()) return ParseScalar(spec, node.Scalar());
       if (!node.IsSequence()) {
@@ -185,6 +240,32 @@ Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::N
       }
       return PropertyValue(std::move(map));
     }
+    case PropertyType::kIntMap:
+    case PropertyType::kBoolMap: {
+      if (!node.IsMap()) return Status::InvalidArgument("expected a map, got " + Describe(node));
+      PropertySpec value_spec = spec;
+      value_spec.type =
+          spec.type == PropertyType::kIntMap ? PropertyType::kInt : PropertyType::kBool;
+      IntMap ints;
+      BoolMap bools;
+      for (const auto& kv : node) {
+        const std::string key = kv.first.as<std::string>();
+        Result<PropertyValue> value =
+            Status::InvalidArgument("expected a " + std::string(PropertyTypeName(value_spec.type)) +
+                                    ", got " + Describe(kv.second));
+        if (kv.second.IsScalar()) value = ParseScalar(value_spec, kv.second.Scalar());
+        if (!value.ok()) {
+          return Status::InvalidArgument("value of \"" + key + "\": " + value.status().message());
+        }
+        if (spec.type == PropertyType::kIntMap) {
+          ints[key] = std::get<int64_t>(*value);
+        } else {
+          bools[key] = std::get<bool>(*value);
+        }
+      }
+      return spec.type == PropertyType::kIntMap ? PropertyValue(std::move(ints))
+                                                : PropertyValue(std::move(bools));
+    }
     default:
       if (!node.IsScalar()) {
         return Status::InvalidArgument("expected a " + std::string(PropertyTypeName(spec.type)) +
@@ -210,6 +291,24 @@ std::string FormatPropertyValue(const PropertyValue& value) {
       bool first = true;
       for (const auto& [k, v] : map) {
         out += (first ? "" : ", ") + k + ": " + v;
+        first = false;
+      }
+      return out + "}";
+    }
+    std::string operator()(const IntMap& map) const {
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [k, v] : map) {
+        out += (first ? "" : ", ") + k + ": " + std::to_string(v);
+        first = false;
+      }
+      return out + "}";
+    }
+    std::string operator()(const BoolMap& map) const {
+      std::string out = "{";
+      bool first = true;
+      for (const auto& [k, v] : map) {
+        out += (first ? "" : ", ") + k + ": " + (v ? "true" : "false");
         first = false;
       }
       return out + "}";
@@ -253,6 +352,17 @@ const std::map<std::string, std::string>& PropertyValues::GetMap(std::string_vie
 }
 const ListMap& PropertyValues::GetListMap(std::string_view name) const {
   return std::get<ListMap>(Get(name));
+}
+const IntMap& PropertyValues::GetIntMap(std::string_view name) const {
+  return std::get<IntMap>(Get(name));
+}
+const BoolMap& PropertyValues::GetBoolMap(std::string_view name) const {
+  return std::get<BoolMap>(Get(name));
+}
+std::vector<int64_t> PropertyValues::GetIntList(std::string_view name) const {
+  std::vector<int64_t> out;
+  for (const auto& item : GetList(name)) out.push_back(std::stoll(item));
+  return out;
 }
 
 std::string PropertyValues::Fingerprint() const {

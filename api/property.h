@@ -29,6 +29,9 @@ enum class PropertyType {
   kStringList,  // [a, b]
   kStringMap,   // {key: value}
   kListMap,     // {key: [a, b]} (multiplexing selector mappings)
+  kIntMap,      // {key: 10} (failover priorities)
+  kBoolMap,     // {key: false} (http sink status-code policies)
+  kIntList,     // [5140, 5141] or Flume's "5140 5141"; every item within min/max (kept as text)
 };
 
 std::string_view PropertyTypeName(PropertyType type);
@@ -47,9 +50,11 @@ struct PropertySpec {
 };
 
 using ListMap = std::map<std::string, std::vector<std::string>>;
+using IntMap = std::map<std::string, int64_t>;
+using BoolMap = std::map<std::string, bool>;
 using PropertyValue =
     std::variant<std::string, int64_t, bool, std::chrono::milliseconds, std::vector<std::string>,
-                 std::map<std::string, std::string>, ListMap>;
+                 std::map<std::string, std::string>, ListMap, IntMap, BoolMap>;
 
 // Parses `node` as a value of `spec`; the error message names no field (the caller prefixes it).
 Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::Node& node);
@@ -73,6 +78,10 @@ class PropertyValues {
   const std::vector<std::string>& GetList(std::string_view name) const;
   const std::map<std::string, std::string>& GetMap(std::string_view name) const;
   const ListMap& GetListMap(std::string_view name) const;
+  const IntMap& GetIntMap(std::string_view name) const;
+  const BoolMap& GetBoolMap(std::string_view name) const;
+  // The items of a kIntList property (stored as their canonical decimal text, so GetList works).
+  std::vector<int64_t> GetIntList(std::string_view name) const;
 
   // Canonical text of all values: two components with equal fingerprints behave the same.
   std::string Fingerprint() const;

@@ -11,6 +11,7 @@
 #include "common/admin_server.h"
 #include "common/logging.h"
 #include "sidecar/agent.h"
+#include "sidecar/convert/convert_command.h"
 
 namespace {
 
@@ -21,6 +22,9 @@ Usage:
   acequia-agent [run] --config FILE [options]   run the flow in FILE (a Flow manifest or its spec)
   acequia-agent validate FILE...                check configs; print every error, exit 1 if any
   acequia-agent reference                       print the component reference (Markdown)
+  acequia-agent convert-flume FILE [--agent NAME] [-o OUT]
+                                                turn a Flume agent's properties file into a Flow;
+                                                every dropped setting is named, exit 1 if any
   acequia-agent version
 
 Options:
@@ -69,6 +73,10 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "reference") {
     std::fputs(acequia::api::ComponentReferenceMarkdown().c_str(), stdout);
     return 0;
+  }
+  if (!args.empty() && args[0] == "convert-flume") {
+    return acequia::sidecar::convert::RunConvertFlume(
+        std::vector<std::string>(args.begin() + 1, args.end()));
   }
   if (!args.empty() && args[0] == "validate") {
     return Validate(std::vector<std::string>(args.begin() + 1, args.end()));

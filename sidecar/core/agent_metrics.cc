@@ -108,6 +108,19 @@ AgentMetrics::AgentMetrics(std::string flow)
       sink_batch_duration_(Register(BuildHistogram(), "acequia_sink_batch_duration_seconds",
                                     "Time to deliver and commit one non-empty sink batch.",
                                     *registry_)),
+      sink_dropped_(Register(BuildCounter(), "acequia_sink_events_dropped_total",
+                             "Events a sink committed without delivering them, because its "
+                             "policy drops what the destination refused for good (http: "
+                             "rollback: {\"400\": false}).",
+                             *registry_)),
+      sink_group_failovers_(Register(BuildCounter(), "acequia_sink_group_failovers_total",
+                                     "Batches a sink group handed to another member after the "
+                                     "chosen one failed.",
+                                     *registry_)),
+      sink_group_active_(Register(BuildGauge(), "acequia_sink_group_active_sink",
+                                  "1 for the member of a sink group that took the last batch, 0 "
+                                  "for the others (label sink).",
+                                  *registry_)),
       interceptor_dropped_(Register(BuildCounter(), "acequia_interceptor_events_dropped_total",
                                     "Events an interceptor removed from the stream.", *registry_)),
       config_reloads_(Register(BuildCounter(), "acequia_config_reloads_total",
@@ -152,7 +165,20 @@ SinkMetrics AgentMetrics::ForSink(const std::string& name, const std::string& ty
           with_result("empty"),
           &sink_connection_failures_.Add(labels),
           &sink_rollbacks_.Add(labels),
-          &sink_batch_duration_.Add(labels, BatchBuckets())};
+          &sink_batch_duration_.Add(labels, BatchBuckets()),
+          &sink_dropped_.Add(labels)};
+}
+
+SinkGroupMetrics AgentMetrics::ForSinkGroup(const std::string& name, const std::string& type,
+                                            const std::vector<std::string>& members) {
+  auto labels = LabelsOf(name, type);
+  SinkGroupMetrics metrics{&sink_group_failovers_.Add(labels), {}};
+  for (const auto& member : members) {
+    auto l = labels;
+    l["sink"] = member;
+    metrics.active_sink.push_back(&sink_group_active_.Add(l));
+  }
+  return metrics;
 }
 
 InterceptorMetrics AgentMetrics::ForInterceptor(const std::string& name, const std::string& type) {
@@ -195,10 +221,22 @@ void AgentMetrics::ForgetSink(const std::string& name, const std::string& type) 
   RemoveLabelled(sink_connection_failures_, labels);
   RemoveLabelled(sink_rollbacks_, labels);
   RemoveLabelled(sink_batch_duration_, labels, BatchBuckets());
+  RemoveLabelled(sink_dropped_, labels);
   for (const char* result : {"complete", "underflow", "empty"}) {
     auto l = labels;
     l["result"] = result;
     RemoveLabelled(sink_batches_, l);
+  }
+}
+
+void AgentMetrics::ForgetSinkGroup(const std::string& name, const std::string& type,
+                                   const std::vector<std::string>& members, bool keep_failovers) {
+  auto labels = LabelsOf(name, type);
+  if (!keep_failovers) RemoveLabelled(sink_group_failovers_, labels);
+  for (const auto& member : members) {
+    auto l = labels;
+    l["sink"] = member;
+    RemoveLabelled(sink_group_active_, l);
   }
 }
 

@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace acequia::sidecar {
 
@@ -47,6 +48,13 @@ struct SinkMetrics {
   prometheus::Counter* connection_failures;
   prometheus::Counter* rollbacks;
   prometheus::Histogram* batch_duration;
+  prometheus::Counter* dropped;  // events committed without delivery, by the sink's own policy
+};
+
+// A sink group (failover, load_balance): its members keep their SinkMetrics.
+struct SinkGroupMetrics {
+  prometheus::Counter* failovers;               // batches handed on after a member failed
+  std::vector<prometheus::Gauge*> active_sink;  // per member, in group order: 1 when it took last
 };
 
 struct InterceptorMetrics {
@@ -62,6 +70,8 @@ class AgentMetrics {
   FileChannelMetrics ForFileChannel(const std::string& name, const std::string& type);
   SinkMetrics ForSink(const std::string& name, const std::string& type);
   InterceptorMetrics ForInterceptor(const std::string& name, const std::string& type);
+  SinkGroupMetrics ForSinkGroup(const std::string& name, const std::string& type,
+                                const std::vector<std::string>& members);
   prometheus::Counter& ConfigReloads(const std::string& result);
 
   // Removes every metric of a component that left the flow on reload.
@@ -69,6 +79,10 @@ class AgentMetrics {
   void ForgetInterceptor(const std::string& name, const std::string& type);
   void ForgetChannel(const std::string& name, const std::string& type);
   void ForgetSink(const std::string& name, const std::string& type);
+  // Removes the active-sink gauges of `members` and, unless `keep_failovers` (a successor of the
+  // same name and type counts on), the group's failover counter.
+  void ForgetSinkGroup(const std::string& name, const std::string& type,
+                       const std::vector<std::string>& members, bool keep_failovers = false);
 
   const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
   const std::string& flow() const { return flow_; }
@@ -97,6 +111,9 @@ class AgentMetrics {
   prometheus::Family<prometheus::Counter>& sink_connection_failures_;
   prometheus::Family<prometheus::Counter>& sink_rollbacks_;
   prometheus::Family<prometheus::Histogram>& sink_batch_duration_;
+  prometheus::Family<prometheus::Counter>& sink_dropped_;
+  prometheus::Family<prometheus::Counter>& sink_group_failovers_;
+  prometheus::Family<prometheus::Gauge>& sink_group_active_;
   prometheus::Family<prometheus::Counter>& interceptor_dropped_;
   prometheus::Family<prometheus::Counter>& config_reloads_;
 };

@@ -1,5 +1,6 @@
 #include "sidecar/core/flow_runtime.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/logging.h"
@@ -8,6 +9,21 @@
 namespace acequia::sidecar {
 
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A default group's single sink runs as if it had no group.
+bool RunsAsGroup(const api::SinkGroupConfig& group) { return group.processor.type != "default"; }
+
+// Equal fingerprints mean an identical group: reload leaves it running.
+std::string GroupFingerprint(const api::SinkGroupConfig& group,
+                             const std::vector<api::SinkConfig>& members) {
+  std::string out = group.processor.Fingerprint() + "|members=";
+  for (const auto& member : members) out += member.name + "=" + member.Fingerprint() + ";";
+  return out;
+}
+
+}  // namespace
 
 FlowRuntime::FlowRuntime(AgentMetrics& metrics, std::chrono::milliseconds drain_timeout)
     : metrics_(metrics), context_{metrics.flow(), &metrics}, drain_timeout_(drain_timeout) {}
@@ -25,8 +41,7 @@ Result<std::unique_ptr<Channel>> FlowRuntime::BuildChannel(const api::ComponentC
   return channel;
 }
 
-Result<FlowRuntime::SinkSlot> FlowRuntime::BuildSink(const api::SinkConfig& config,
-                                                     Channel& channel) {
+Result<std::unique_ptr<Sink>> FlowRuntime::MakeSink(const api::SinkConfig& config) {
   const auto* factory = SinkRegistry().Find(config.type);
   if (factory == nullptr) {
     return Status::InvalidArgument(config.path + ".type: no sink \"" + config.type +
@@ -34,8 +49,36 @@ Result<FlowRuntime::SinkSlot> FlowRuntime::BuildSink(const api::SinkConfig& conf
   }
   auto sink = (*factory)(config, context_);
   if (!sink.ok()) return sink.status().Annotate(config.path);
+  return sink;
+}
+
+Result<FlowRuntime::SinkSlot> FlowRuntime::BuildSink(const api::SinkConfig& config,
+                                                     Channel& channel) {
+  auto sink = MakeSink(config);
+  if (!sink.ok()) return sink.status();
   SinkSlot slot{config, std::make_unique<SinkRunner>(config.name, std::move(sink).value(), channel,
                                                      metrics_.ForSink(config.name, config.type))};
+  return slot;
+}
+
+Result<FlowRuntime::GroupSlot> FlowRuntime::BuildGroup(
+    const api::SinkGroupConfig& config, std::vector<api::SinkConfig> members,
+    std::string fingerprint, const std::map<std::string, Channel*>& channels) {
+  auto policy = MakeSinkGroupPolicy(config);
+  if (!policy.ok()) return policy.status();
+  std::vector<std::unique_ptr<SinkDriver>> drivers;
+  for (const auto& member : members) {
+    auto sink = MakeSink(member);
+    if (!sink.ok()) return sink.status();
+    drivers.push_back(std::make_unique<SinkDriver>(member.name, std::move(sink).value(),
+                                                   *channels.at(member.channel),
+                                                   metrics_.ForSink(member.name, member.type)));
+  }
+  GroupSlot slot{config, std::move(members), std::move(fingerprint),
+                 std::make_unique<SinkGroupRunner>(
+                     config.name, std::move(drivers), std::move(policy).value(),
+                     metrics_.ForSinkGroup(config.name, config.processor.type, config.sinks),
+                     SinkGroupRunner::Options{})};
   return slot;
 }
 
@@ -94,8 +137,19 @@ Status FlowRuntime::Apply(const api::Flow& next) {
     return false;
   };
 
+  // Sinks of failover and load_balance groups run under their group; the others (and the one sink
+  // of a default group) under runners of their own.
+  std::map<std::string, std::string> group_of;  // sink → its group
+  for (const auto& group : spec.sink_groups) {
+    if (!RunsAsGroup(group)) continue;
+    for (const auto& sink : group.sinks) group_of[sink] = group.name;
+  }
+  std::map<std::string, const api::SinkConfig*> sink_named;
+  for (const auto& config : spec.sinks) sink_named[config.name] = &config;
+
   std::map<std::string, SinkSlot> new_sinks;
   for (const auto& config : spec.sinks) {
+    if (group_of.count(config.name)) continue;
     auto it = sinks_.find(config.name);
     if (it != sinks_.end() && it->second.config.Fingerprint() == config.Fingerprint() &&
         !channels_replaced.count(config.channel)) {
@@ -105,6 +159,29 @@ Status FlowRuntime::Apply(const api::Flow& next) {
     if (!slot.ok()) return slot.status();
     new_sinks.emplace(config.name, std::move(slot).value());
   }
+  std::map<std::string, GroupSlot> new_groups;
+  std::set<std::string> wanted_groups;
+  for (const auto& group : spec.sink_groups) {
+    if (!RunsAsGroup(group)) continue;
+    wanted_groups.insert(group.name);
+    std::vector<api::SinkConfig> members;
+    bool drains_replaced = false;
+    for (const auto& name : group.sinks) {
+      auto found = sink_named.find(name);
+      if (found == sink_named.end()) {
+        return Status::InvalidArgument(group.path + ".sinks: unknown sink \"" + name + "\"");
+      }
+      members.push_back(*found->second);
+      drains_replaced = drains_replaced || channels_replaced.count(found->second->channel) > 0;
+    }
+    const std::string fingerprint = GroupFingerprint(group, members);
+    auto it = groups_.find(group.name);
+    if (it != groups_.end() && it->second.fingerprint == fingerprint && !drains_replaced) continue;
+    auto slot = BuildGroup(group, std::move(members), fingerprint, channel_of);
+    if (!slot.ok()) return slot.status();
+    new_groups.emplace(group.name, std::move(slot).value());
+  }
+
   std::map<std::string, SourceSlot> new_sources;
   for (const auto& config : spec.sources) {
     auto it = sources_.find(config.name);
@@ -119,8 +196,16 @@ Status FlowRuntime::Apply(const api::Flow& next) {
 
   std::set<std::string> wanted_sources;
   for (const auto& s : spec.sources) wanted_sources.insert(s.name);
-  std::set<std::string> wanted_sinks;
-  for (const auto& s : spec.sinks) wanted_sinks.insert(s.name);
+  std::set<std::string> wanted_sinks;  // with a runner of their own
+  for (const auto& s : spec.sinks) {
+    if (!group_of.count(s.name)) wanted_sinks.insert(s.name);
+  }
+  // A sink's metrics go only when no sink of that name and type stays (in a group or not): a
+  // successor of the same name and type already holds the same series.
+  auto forget_sink = [&](const std::string& name, const std::string& type) {
+    auto next = sink_named.find(name);
+    if (next == sink_named.end() || next->second->type != type) metrics_.ForgetSink(name, type);
+  };
 
   // 3. Stop sources that go away or change: nothing new enters their channels from them.
   size_t sources_stopped = 0;
@@ -162,10 +247,39 @@ Status FlowRuntime::Apply(const api::Flow& next) {
     it->second.runner->Stop(replaced_channel ? drain_deadline : Clock::now());
     const std::string type = it->second.config.type;
     it = sinks_.erase(it);
-    if (!new_sinks.count(name) || new_sinks.at(name).config.type != type) {
-      metrics_.ForgetSink(name, type);
-    }
+    forget_sink(name, type);
     ++sinks_stopped;
+  }
+  size_t groups_stopped = 0;
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    const std::string name = it->first;
+    bool replaced_channel = false;
+    for (const auto& member : it->second.members) {
+      replaced_channel = replaced_channel || channels_replaced.count(member.channel) > 0;
+    }
+    if (!replaced_channel && wanted_groups.count(name) && !new_groups.count(name)) {
+      ++it;
+      continue;
+    }
+    it->second.runner->Stop(replaced_channel ? drain_deadline : Clock::now());
+    const GroupSlot old = std::move(it->second);
+    it = groups_.erase(it);
+    for (const auto& member : old.members) forget_sink(member.name, member.type);
+    // The successor of the same name and type keeps the failover counter and its members' gauges.
+    auto next = new_groups.find(name);
+    const bool same_type =
+        next != new_groups.end() && next->second.config.processor.type == old.config.processor.type;
+    std::vector<std::string> departed;
+    for (const auto& member : old.config.sinks) {
+      if (!same_type ||
+          std::find(next->second.config.sinks.begin(), next->second.config.sinks.end(), member) ==
+              next->second.config.sinks.end()) {
+        departed.push_back(member);
+      }
+    }
+    metrics_.ForgetSinkGroup(name, old.config.processor.type, departed, same_type);
+    sinks_stopped += old.members.size();
+    ++groups_stopped;
   }
 
   // 5. Channels: drop the replaced ones (reporting what a drain could not save), reconfigure the
@@ -207,6 +321,17 @@ Status FlowRuntime::Apply(const api::Flow& next) {
     }
     sinks_.emplace(name, std::move(slot));
   }
+  const size_t groups_started = new_groups.size();
+  size_t sinks_in_new_groups = 0;
+  for (auto& [name, slot] : new_groups) {
+    sinks_in_new_groups += slot.members.size();
+    if (Status s = slot.runner->Start(); !s.ok()) {
+      LogMessage(LogLevel::kError, "flow/" + context_.flow) << s.message();
+      if (first_failure.ok()) first_failure = s;
+      continue;
+    }
+    groups_.emplace(name, std::move(slot));
+  }
   const size_t sources_started = new_sources.size();
   for (auto& [name, slot] : new_sources) {
     if (Status s = slot.source->Start(); !s.ok()) {
@@ -220,10 +345,14 @@ Status FlowRuntime::Apply(const api::Flow& next) {
   last_change_ = "sources: " + std::to_string(sources_stopped) + " stopped, " +
                  std::to_string(sources_started) +
                  " started; sinks: " + std::to_string(sinks_stopped) + " stopped, " +
-                 std::to_string(sinks_started) +
+                 std::to_string(sinks_started + sinks_in_new_groups) +
                  " started; channels: " + std::to_string(channels_replaced.size()) + " removed, " +
                  std::to_string(channels_reconfigured.size()) + " reconfigured, " +
                  std::to_string(new_channels.size()) + " added";
+  if (groups_stopped + groups_started > 0 || !groups_.empty()) {
+    last_change_ += "; sink groups: " + std::to_string(groups_stopped) + " stopped, " +
+                    std::to_string(groups_started) + " started";
+  }
   return first_failure;
 }
 
@@ -233,6 +362,8 @@ void FlowRuntime::Stop() {
   const auto deadline = Clock::now() + drain_timeout_;
   for (auto& [name, slot] : sinks_) slot.runner->Stop(deadline);
   sinks_.clear();
+  for (auto& [name, slot] : groups_) slot.runner->Stop(deadline);
+  groups_.clear();
   for (auto& [name, slot] : channels_) {
     if (size_t left = slot.channel->Size(); left > 0) {
       LogMessage(LogLevel::kWarn, "flow/" + context_.flow)

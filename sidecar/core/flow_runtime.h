@@ -6,6 +6,11 @@
 // changed is reconfigured in place; a channel that is removed or changes type is first cut off
 // from its sources and drained by its sinks (up to the drain timeout) before it goes.
 //
+// Sinks in a failover or load_balance sink group are driven by their group's runner (one thread
+// for the group, as in Flume), not by runners of their own; a group whose processor or members
+// (or a member's config) changed is stopped and rebuilt as a whole, and a sink moving into or out
+// of a group is handed over the same way, while unchanged sinks and groups keep running.
+//
 // Threading: all public methods are called from one control thread. The AgentMetrics outlives
 // the runtime.
 #pragma once
@@ -19,6 +24,7 @@
 #include "sidecar/core/agent_metrics.h"
 #include "sidecar/core/channel.h"
 #include "sidecar/core/channel_processor.h"
+#include "sidecar/core/sink_group_runner.h"
 #include "sidecar/core/sink_runner.h"
 #include "sidecar/core/source.h"
 
@@ -49,6 +55,12 @@ class FlowRuntime {
     api::SinkConfig config;
     std::unique_ptr<SinkRunner> runner;
   };
+  struct GroupSlot {
+    api::SinkGroupConfig config;
+    std::vector<api::SinkConfig> members;  // in the group's order
+    std::string fingerprint;
+    std::unique_ptr<SinkGroupRunner> runner;
+  };
   struct SourceSlot {
     api::SourceConfig config;
     std::unique_ptr<ChannelProcessor> processor;
@@ -56,7 +68,11 @@ class FlowRuntime {
   };
 
   Result<std::unique_ptr<Channel>> BuildChannel(const api::ComponentConfig& config);
+  Result<std::unique_ptr<Sink>> MakeSink(const api::SinkConfig& config);
   Result<SinkSlot> BuildSink(const api::SinkConfig& config, Channel& channel);
+  Result<GroupSlot> BuildGroup(const api::SinkGroupConfig& config,
+                               std::vector<api::SinkConfig> members, std::string fingerprint,
+                               const std::map<std::string, Channel*>& channels);
   Result<SourceSlot> BuildSource(const api::SourceConfig& config,
                                  const std::map<std::string, Channel*>& channels);
 
@@ -64,7 +80,8 @@ class FlowRuntime {
   ComponentContext context_;
   std::chrono::milliseconds drain_timeout_;
   std::map<std::string, ChannelSlot> channels_;
-  std::map<std::string, SinkSlot> sinks_;
+  std::map<std::string, SinkSlot> sinks_;  // sinks with a runner of their own
+  std::map<std::string, GroupSlot> groups_;
   std::map<std::string, SourceSlot> sources_;
   std::string last_change_;
 };

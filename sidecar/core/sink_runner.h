@@ -1,6 +1,7 @@
-// Runs one sink on its own thread: take a batch from the channel in a transaction, deliver it,
-// commit on success, roll back and back off on failure (Flume's SinkRunner + the transaction
-// handling every Flume sink repeats). Counts the sink metrics of DESIGN.md.
+// Runs one sink on its own thread (Flume's SinkRunner): its SinkDriver takes a batch from the
+// channel in a transaction, delivers it and commits or rolls back; the runner backs off
+// exponentially (min_backoff doubling up to max_backoff) while deliveries fail. Sinks in a
+// failover or load_balance group are run by a SinkGroupRunner instead.
 // Threading: Start/Stop from the control thread; everything else on the runner's thread. The
 // channel outlives the runner; the runner owns the sink.
 #pragma once
@@ -16,6 +17,7 @@
 #include "sidecar/core/agent_metrics.h"
 #include "sidecar/core/channel.h"
 #include "sidecar/core/sink.h"
+#include "sidecar/core/sink_driver.h"
 
 namespace acequia::sidecar {
 
@@ -37,16 +39,13 @@ class SinkRunner {
   // Drain: keeps delivering until the channel is empty or `deadline` passes, then stops the sink.
   // Without a drain (deadline in the past) it stops after the batch in flight.
   void Stop(std::chrono::steady_clock::time_point deadline);
-  Channel& channel() { return channel_; }
+  Channel& channel() { return driver_.channel(); }
 
  private:
   void Run();
   void Pause(std::chrono::milliseconds how_long);
 
-  const std::string name_;
-  std::unique_ptr<Sink> sink_;
-  Channel& channel_;
-  SinkMetrics metrics_;
+  SinkDriver driver_;
   Options options_;
   std::thread thread_;
   std::mutex mu_;

@@ -446,6 +446,9 @@ Result<std::vector<Event>> HttpSource::ParseJson(std::string_view body) {
   } catch (const nlohmann::ordered_json::parse_error& e) {
     return Status::InvalidArgument("invalid JSON at byte " + std::to_string(e.byte) + ": " +
                                    ParseErrorReason(e.what()));
+  } catch (const nlohmann::ordered_json::exception& e) {
+    // A number too large for any C++ type (out_of_range.406), found by fuzz/http_json_fuzz.cc.
+    return Status::InvalidArgument("invalid JSON: " + ParseErrorReason(e.what()));
   }
   if (!document.is_array()) {
     return Status::InvalidArgument(std::string("expected a JSON array of events, got ") +

@@ -16,6 +16,7 @@ TEST(AgentMetricsTest, DocsListEveryMetricAndNothingElse) {
   metrics.ForChannel("f", "file");
   metrics.ForFileChannel("f", "file");
   metrics.ForSink("k", "null");
+  metrics.ForSinkGroup("g", "failover", {"k"});
   metrics.ForInterceptor("s.0", "static");
   metrics.ConfigReloads("applied");
   const std::string doc =

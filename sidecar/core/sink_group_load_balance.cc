@@ -1,0 +1,56 @@
+#include "sidecar/core/sink_group_load_balance.h"
+
+#include <algorithm>
+
+namespace acequia::sidecar {
+
+LoadBalancePolicy::LoadBalancePolicy(size_t members, Selector selector, bool backoff,
+                                     std::chrono::milliseconds max_timeout)
+    : members_(members),
+      selector_(selector),
+      backoff_(backoff),
+      max_timeout_(max_timeout),
+      random_(std::random_device{}()) {}
+
+std::vector<size_t> LoadBalancePolicy::Candidates(Clock::time_point now) {
+  std::vector<size_t> active;
+  for (size_t i = 0; i < members_.size(); ++i) {
+    if (!backoff_ || members_[i].restore_at <= now) active.push_back(i);
+  }
+  if (active.empty()) return active;
+  if (selector_ == Selector::kRandom) {
+    std::shuffle(active.begin(), active.end(), random_);
+    return active;
+  }
+  // Start at the first active member at or after next_, so a member that comes back from its
+  // backoff takes its turn again.
+  size_t begin = 0;
+  while (begin < active.size() && active[begin] < next_) ++begin;
+  if (begin == active.size()) begin = 0;
+  std::rotate(active.begin(), active.begin() + static_cast<std::ptrdiff_t>(begin), active.end());
+  return active;
+}
+
+void LoadBalancePolicy::Succeeded(size_t member) {
+  members_[member].failures = 0;
+  next_ = (member + 1) % members_.size();  // a turn passes only with a batch delivered
+}
+
+void LoadBalancePolicy::Failed(size_t member, Clock::time_point now) {
+  if (!backoff_) return;
+  Member& m = members_[member];
+  m.failures = std::min(m.failures + 1, 30);
+  m.restore_at = now + std::min<std::chrono::milliseconds>(
+                           max_timeout_, kBaseBackoff * (int64_t{1} << m.failures));
+}
+
+SinkGroupPolicy::Clock::time_point LoadBalancePolicy::NextRevival() const {
+  auto next = Clock::time_point::max();
+  const auto now = Clock::now();
+  for (const auto& m : members_) {
+    if (m.restore_at > now) next = std::min(next, m.restore_at);
+  }
+  return next;
+}
+
+}  // namespace acequia::sidecar

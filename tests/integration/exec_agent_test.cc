@@ -1,0 +1,88 @@
+// The exec source with the real agent: the command's lines reach the sink, and the command does
+// not outlive the agent — neither a clean shutdown (SIGTERM) nor kill -9.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <string>
+
+#include "tests/support/agent_fixture.h"
+#include "tests/support/test_env.h"
+
+namespace acequia::testing {
+namespace {
+
+std::string ExecFlow(const std::string& root) {
+  return R"(apiVersion: acequia.io/v1alpha1
+kind: Flow
+metadata: {name: exec}
+spec:
+  sources:
+    - name: ticks
+      type: exec
+      command: "echo $$ > )" +
+         root + R"(/pid; while :; do echo tick; sleep 0.02; done"
+      batchSize: 10
+      batchTimeout: 50ms
+      channels: [main]
+  channels:
+    - {name: main, type: memory}
+  sinks:
+    - {name: out, type: file_roll, channel: main, directory: ")" +
+         root + R"(/out", rollInterval: 0, batchSize: 10}
+  metrics: {port: {metrics_port}}
+)";
+}
+
+// A process that exists and is not a zombie.
+bool Alive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+pid_t CommandPid(const std::string& root) {
+  pid_t pid = -1;
+  WaitFor([&] {
+    std::ifstream in(root + "/pid");
+    return static_cast<bool>(in >> pid);
+  });
+  return pid;
+}
+
+size_t Ticks(const std::string& root) {
+  return ReadLinesUnder(root + "/out", [](const std::string&) { return true; }).size();
+}
+
+TEST(ExecAgentTest, LinesArriveAndShutdownEndsTheCommand) {
+  AgentFixture agent;
+  const std::string root = agent.dir().path();
+  agent.WriteConfig(ExecFlow(root));
+  ASSERT_TRUE(agent.Start()) << agent.Log();
+  const pid_t pid = CommandPid(root);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitFor([&] { return Ticks(root) >= 20; })) << agent.Log();
+  EXPECT_TRUE(Alive(pid));
+  ASSERT_EQ(agent.Terminate(), 0) << agent.Log();
+  EXPECT_TRUE(WaitFor([&] { return !Alive(pid); }, std::chrono::seconds(5)));
+  EXPECT_NE(agent.Log().find("was killed by signal 15"), std::string::npos) << agent.Log();
+}
+
+TEST(ExecAgentTest, TheCommandDiesWithAKilledAgent) {
+  AgentFixture agent;
+  const std::string root = agent.dir().path();
+  agent.WriteConfig(ExecFlow(root));
+  ASSERT_TRUE(agent.Start()) << agent.Log();
+  const pid_t pid = CommandPid(root);
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(WaitFor([&] { return Ticks(root) >= 5; })) << agent.Log();
+  agent.process()->Signal(SIGKILL);
+  ASSERT_TRUE(agent.process()->Wait(std::chrono::seconds(10)).has_value());
+  EXPECT_TRUE(WaitFor([&] { return !Alive(pid); }, std::chrono::seconds(5)))
+      << "the parent-death signal ends the command";
+}
+
+}  // namespace
+}  // namespace acequia::testing
