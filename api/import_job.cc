@@ -1,8 +1,8 @@
 #include "api/import_job.h"
 
 #include <algorithm>
-#include <sstream>
 
+#include "api/cron.h"
 #include "api/document.h"
 #include "api/property.h"
 
@@ -260,6 +260,28 @@ void ParseTarget(const YAML::Node& spec, ImportJobSpec& out, FieldErrorList& che
   }
 }
 
+void ParseRunSettings(const YAML::Node& spec, ImportJobSpec& out, FieldErrorList& check) {
+  if (auto parallelism = Int(spec, "parallelism", "spec", check, 1, 10000)) {
+    out.parallelism = *parallelism;
+  }
+  if (auto limit = Int(spec, "backoffLimitPerIndex", "spec", check, 0, 100)) {
+    out.backoff_limit_per_index = *limit;
+  }
+  if (auto limit = Int(spec, "successfulRunsHistoryLimit", "spec", check, 0, 100)) {
+    out.successful_runs_history_limit = *limit;
+  }
+  if (auto limit = Int(spec, "failedRunsHistoryLimit", "spec", check, 0, 100)) {
+    out.failed_runs_history_limit = *limit;
+  }
+  if (auto suspend = ScalarField(spec, "suspend", "spec", check, false)) {
+    if (*suspend == "true") {
+      out.suspend = true;
+    } else if (*suspend != "false") {
+      check.Error("spec.suspend", "must be true or false, got " + Quote(*suspend));
+    }
+  }
+}
+
 void CheckCrossFields(const ImportJobSpec& spec, FieldErrorList& check) {
   if (spec.split.count > 1 && spec.split.by.empty()) {
     check.Error("spec.split.by",
@@ -301,22 +323,22 @@ ImportJobParseResult ParseImportJobNode(const YAML::Node& root, std::string_view
   job.name = envelope.name;
   job.namespace_name = envelope.namespace_name;
   const YAML::Node& spec = envelope.spec;
-  CheckKeys(spec, "spec", {"source", "split", "incremental", "target", "schedule"}, check);
+  CheckKeys(
+      spec, "spec",
+      {"source", "split", "incremental", "target", "schedule", "parallelism",
+       "backoffLimitPerIndex", "successfulRunsHistoryLimit", "failedRunsHistoryLimit", "suspend"},
+      check);
   ParseSource(spec, job.spec.source, check);
   ParseSplit(spec, job.spec, check);
   ParseIncremental(spec, job.spec, check);
   ParseTarget(spec, job.spec, check);
   if (auto schedule = ScalarField(spec, "schedule", "spec", check, false)) {
-    std::istringstream fields(*schedule);
-    std::string f;
-    int n = 0;
-    while (fields >> f) ++n;
-    if (n != 5 && !(n == 1 && !schedule->empty() && (*schedule)[0] == '@')) {
-      check.Error("spec.schedule",
-                  "expected a cron expression with 5 fields, got " + Quote(*schedule));
+    if (auto cron = CronSchedule::Parse(*schedule); !cron.ok()) {
+      check.Error("spec.schedule", cron.status().message());
     }
     job.spec.schedule = *schedule;
   }
+  ParseRunSettings(spec, job.spec, check);
   if (check.clean()) CheckCrossFields(job.spec, check);
   result.errors = check.Take();
   if (result.errors.empty()) result.job = std::move(job);
@@ -327,6 +349,13 @@ ImportJobParseResult ParseImportJob(std::string_view yaml_text, std::string_view
   return ParseDocument<ImportJobParseResult>(yaml_text, "ImportJob", [&](const YAML::Node& root) {
     return ParseImportJobNode(root, default_name);
   });
+}
+
+std::vector<FieldError> ClusterErrors(const ImportJobSpec& spec) {
+  if (!spec.target.volume_claim.empty()) return {};
+  return {{"spec.target.volume.persistentVolumeClaim",
+           "required in the cluster: the claim every pod of a run writes its part files to "
+           "(target.path is a path on it)"}};
 }
 
 Result<ImportJob> LoadImportJobFile(const std::string& path) {

@@ -73,7 +73,13 @@ struct ImportJobSpec {
   ImportSplit split;
   ImportIncremental incremental;
   ImportTarget target;
-  std::string schedule;  // cron, optional
+  std::string schedule;  // cron (api/cron.h), optional
+  // The operator's knobs (the local CLI ignores them):
+  std::optional<int64_t> parallelism;         // pods of a run at once; default: the split count
+  int64_t backoff_limit_per_index = 2;        // retries of one split's pod
+  int64_t successful_runs_history_limit = 3;  // finished runs whose Jobs are kept
+  int64_t failed_runs_history_limit = 1;
+  bool suspend = false;  // true: no new run starts (a running one finishes)
 };
 
 struct ImportJob {
@@ -93,6 +99,10 @@ ImportJobParseResult ParseImportJob(std::string_view yaml_text,
                                     std::string_view default_name = "import");
 ImportJobParseResult ParseImportJobNode(const YAML::Node& root,
                                         std::string_view default_name = "import");
+
+// What the cluster needs beyond a valid spec: spec.target.volume.persistentVolumeClaim, the
+// volume every pod of a run shares. Empty when the job can run in the cluster.
+std::vector<FieldError> ClusterErrors(const ImportJobSpec& spec);
 
 // Reads and parses a file; the error lists every field error, one per line.
 Result<ImportJob> LoadImportJobFile(const std::string& path);

@@ -22,6 +22,7 @@
 #include "importer/plan/split_planner.h"
 #include "importer/run/committer.h"
 #include "importer/run/split_runner.h"
+#include "importer/run/target_layout.h"
 
 namespace acequia::importer {
 namespace {
@@ -32,6 +33,7 @@ constexpr const char* kUsage = R"(usage: acequia-import COMMAND [flags]
 
 commands:
   plan                      query the split boundaries; print the plan (JSON)
+  plan --plan-file FILE     also write the plan to FILE (atomically, directories created)
   run --split N             import split N of the plan (--plan FILE, or the plan on stdin)
   run                       plan, run every split in parallel threads, commit
   commit                    check every split finished; write <path>/_SUCCESS
@@ -42,6 +44,8 @@ commands:
 flags:
   --job FILE                the ImportJob manifest (or its spec); required
   --plan FILE|-             the plan from `plan` (run --split, commit); "-" is stdin
+  --plan-file FILE          plan: where to write the whole plan; the termination log then
+                            gets a summary when the plan is over 3,500 bytes
   --credentials DIR         files DIR/username and DIR/password
   --run-id ID               the run id for `plan` (default: UTC time + random)
   --parallelism N           threads for a local `run` (default: the split count)
@@ -73,8 +77,8 @@ class UsageError : public std::runtime_error {
 
 Flags ParseFlags(const std::vector<std::string>& args) {
   static const std::vector<std::string> kKnown = {
-      "job",       "plan",  "credentials", "run-id",    "parallelism", "termination-log",
-      "log-level", "split", "from",        "update-key"};
+      "job",       "plan",  "credentials", "run-id",     "parallelism", "termination-log",
+      "log-level", "split", "from",        "update-key", "plan-file"};
   Flags flags;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -115,6 +119,10 @@ std::string ReadAll(std::istream& in) {
 double SecondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
+
+// Kubernetes keeps at most 4096 bytes of a termination message; a plan longer than this goes to
+// the termination log as a summary (run id, split count, where the whole plan is).
+constexpr size_t kMaxPlanMessage = 3500;
 
 // Writes the one-line result where Kubernetes reads the termination message.
 void WriteTerminationLog(const Flags& flags, const std::string& line) {
@@ -203,8 +211,27 @@ class Command {
     if (!plan.ok()) return plan.status();
     json j = json::parse(PlanToJson(*plan));
     j["phase"] = "plan";
+    j["splitCount"] = plan->splits.size();
     j["durationSeconds"] = SecondsSince(start);
-    Emit(j.dump());
+    const std::string line = j.dump();
+    json summary = {{"phase", "plan"},
+                    {"runId", plan->run_id},
+                    {"splitCount", plan->splits.size()},
+                    {"truncated", true}};
+    if (flags_.Has("plan-file")) {
+      const std::filesystem::path file = flags_.Get("plan-file");
+      std::error_code ec;
+      if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+      if (ec) {
+        return Status::IoError("cannot create " + file.parent_path().string() + ": " +
+                               ec.message());
+      }
+      if (Status s = WriteFileAtomically(file.string(), line + "\n"); !s.ok()) return s;
+      summary["planFile"] = file.string();
+    }
+    out_ << line << "\n";
+    out_.flush();
+    WriteTerminationLog(flags_, line.size() <= kMaxPlanMessage ? line : summary.dump());
     LogMessage(LogLevel::kInfo, "plan")
         << "run " << plan->run_id << ": " << plan->splits.size() << " splits";
     return Status::Ok();

@@ -171,7 +171,65 @@ TEST(ImportJobTest, RejectsUnknownFieldsAtEveryLevel) {
               ElementsAre("spec.split.mappers: unknown field (known: by, count, boundaryQuery)"));
   EXPECT_THAT(ErrorsOf(Spec("", "parallel: true")),
               ElementsAre("spec.parallel: unknown field (known: source, split, incremental, "
-                          "target, schedule)"));
+                          "target, schedule, parallelism, backoffLimitPerIndex, "
+                          "successfulRunsHistoryLimit, failedRunsHistoryLimit, suspend)"));
+}
+
+TEST(ImportJobTest, RunSettingsDefaultsAndRanges) {
+  auto parsed = ParseImportJob(Spec());
+  ASSERT_TRUE(parsed.job) << JoinErrors(parsed.errors);
+  const auto& defaults = parsed.job->spec;
+  EXPECT_FALSE(defaults.parallelism) << "default: the split count";
+  EXPECT_EQ(defaults.backoff_limit_per_index, 2);
+  EXPECT_EQ(defaults.successful_runs_history_limit, 3);
+  EXPECT_EQ(defaults.failed_runs_history_limit, 1);
+  EXPECT_FALSE(defaults.suspend);
+
+  parsed = ParseImportJob(Spec("",
+                               "parallelism: 2\nbackoffLimitPerIndex: 0\n"
+                               "successfulRunsHistoryLimit: 0\nfailedRunsHistoryLimit: 5\n"
+                               "suspend: true\n"));
+  ASSERT_TRUE(parsed.job) << JoinErrors(parsed.errors);
+  EXPECT_EQ(parsed.job->spec.parallelism, 2);
+  EXPECT_EQ(parsed.job->spec.backoff_limit_per_index, 0);
+  EXPECT_EQ(parsed.job->spec.successful_runs_history_limit, 0);
+  EXPECT_EQ(parsed.job->spec.failed_runs_history_limit, 5);
+  EXPECT_TRUE(parsed.job->spec.suspend);
+
+  EXPECT_THAT(ErrorsOf(Spec("", "parallelism: 0")),
+              ElementsAre("spec.parallelism: must be at least 1, got 0"));
+  EXPECT_THAT(ErrorsOf(Spec("", "successfulRunsHistoryLimit: -1")),
+              ElementsAre("spec.successfulRunsHistoryLimit: must be at least 0, got -1"));
+  EXPECT_THAT(ErrorsOf(Spec("", "suspend: maybe")),
+              ElementsAre("spec.suspend: must be true or false, got \"maybe\""));
+}
+
+TEST(ImportJobTest, ScheduleIsACronExpression) {
+  EXPECT_TRUE(ErrorsOf(Spec("", "schedule: \"*/15 9-17 * * MON-FRI\"")).empty());
+  EXPECT_TRUE(ErrorsOf(Spec("", "schedule: \"@daily\"")).empty());
+  EXPECT_THAT(ErrorsOf(Spec("", "schedule: \"61 * * * *\"")),
+              ElementsAre("spec.schedule: minute \"61\": 61 is out of range 0-59"));
+  EXPECT_THAT(ErrorsOf(Spec("", "schedule: \"0 0 * * FUNDAY\"")),
+              ElementsAre("spec.schedule: day-of-week \"FUNDAY\": unknown name \"FUNDAY\""));
+  EXPECT_THAT(ErrorsOf(Spec("", "schedule: \"0 0 31 2 *\"")),
+              ElementsAre("spec.schedule: \"0 0 31 2 *\" never fires: no month has the days it "
+                          "names"));
+  EXPECT_THAT(ErrorsOf(Spec("", "schedule: \"@fortnightly\"")),
+              ElementsAre(HasSubstr("spec.schedule: unknown macro \"@fortnightly\"")));
+}
+
+TEST(ImportJobTest, TheClusterNeedsATargetVolume) {
+  auto parsed = ParseImportJob(Spec());
+  ASSERT_TRUE(parsed.job) << JoinErrors(parsed.errors);
+  const auto errors = ClusterErrors(parsed.job->spec);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "spec.target.volume.persistentVolumeClaim");
+  EXPECT_THAT(errors[0].message, HasSubstr("required in the cluster"));
+  parsed = ParseImportJob(
+      "source: {driver: sqlite, database: a.db, table: t}\n"
+      "target: {path: /x, volume: {persistentVolumeClaim: warehouse}}");
+  ASSERT_TRUE(parsed.job) << JoinErrors(parsed.errors);
+  EXPECT_TRUE(ClusterErrors(parsed.job->spec).empty());
 }
 
 TEST(ImportJobTest, ManifestChecksKindAndVersion) {
