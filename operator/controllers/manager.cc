@@ -19,7 +19,7 @@ Manager::Manager(kube::KubeClient& client, ManagerOptions options,
 Manager::~Manager() { Stop(); }
 
 void Manager::Watch(const kube::ResourceType& type, kube::Informer::Handlers handlers,
-                    const std::string& label_selector) {
+                    const std::string& label_selector, std::function<void(Json&)> transform) {
   auto& informers = informers_[TypeKey(type)];
   if (informers.empty()) {
     std::vector<std::string> namespaces = options_.namespaces;
@@ -28,6 +28,12 @@ void Manager::Watch(const kube::ResourceType& type, kube::Informer::Handlers han
       kube::InformerOptions informer_options;
       informer_options.ns = ns;
       informer_options.label_selector = label_selector;
+      if (transform) {
+        informer_options.transform = [transform](Json& object) {
+          kube::StripManagedFields(object);
+          transform(object);
+        };
+      }
       informers.push_back(std::make_unique<kube::Informer>(client_, type, informer_options));
     }
   }
@@ -52,6 +58,19 @@ std::vector<Json> Manager::CachedList(const kube::ResourceType& type, const std:
   if (it == informers_.end()) return out;
   for (const auto& informer : it->second) {
     auto items = informer->cache().List(selector, ns);
+    out.insert(out.end(), std::make_move_iterator(items.begin()),
+               std::make_move_iterator(items.end()));
+  }
+  return out;
+}
+
+std::vector<Json> Manager::CachedOwnedBy(const kube::ResourceType& type,
+                                         const std::string& owner_uid) const {
+  std::vector<Json> out;
+  auto it = informers_.find(TypeKey(type));
+  if (it == informers_.end()) return out;
+  for (const auto& informer : it->second) {
+    auto items = informer->cache().ListOwnedBy(owner_uid);
     out.insert(out.end(), std::make_move_iterator(items.begin()),
                std::make_move_iterator(items.end()));
   }

@@ -28,7 +28,7 @@ using Json = nlohmann::json;
 
 struct ManagerOptions {
   std::vector<std::string> namespaces;  // empty: every namespace
-  int max_concurrent_reconciles = 2;
+  int max_concurrent_reconciles = 4;
   render::OperatorSettings settings;
   std::string identity = "acequia-operator";  // Events' reportingInstance
   std::chrono::milliseconds cache_sync_timeout{60000};
@@ -57,13 +57,19 @@ class Manager {
   // Several calls for one type share the informers (the first call's label selector, e.g.
   // "app.kubernetes.io/managed-by=acequia-operator" for Pods, decides what is cached).
   // Before Start().
+  // `transform` (also decided by the first call) trims what the cache keeps of each object,
+  // after managedFields are dropped: a controller that only needs metadata and status should
+  // not hold every pod template in memory.
   void Watch(const kube::ResourceType& type, kube::Informer::Handlers handlers,
-             const std::string& label_selector = "");
+             const std::string& label_selector = "",
+             std::function<void(Json&)> transform = nullptr);
   // Reads from the informers' caches (the type must be watched).
   std::optional<Json> Cached(const kube::ResourceType& type, const std::string& ns,
                              const std::string& name) const;
   std::vector<Json> CachedList(const kube::ResourceType& type, const std::string& ns,
                                const kube::LabelSelector& selector = {}) const;
+  // The cached objects of `type` whose controller owner has `owner_uid` (indexed).
+  std::vector<Json> CachedOwnedBy(const kube::ResourceType& type, const std::string& owner_uid) const;
 
   // A controller named `name` with max_concurrent_reconciles workers. Before Start().
   kube::Controller& AddController(const std::string& name, kube::Controller::Reconciler reconciler);

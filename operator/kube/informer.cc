@@ -31,12 +31,69 @@ std::optional<Json> ObjectCache::Get(const std::string& key) const {
 std::vector<Json> ObjectCache::List(const LabelSelector& selector, const std::string& ns) const {
   std::shared_lock lock(mu_);
   std::vector<Json> out;
-  for (const auto& [key, object] : objects_) {
-    if (!ns.empty() && Meta(object, "namespace") != ns) continue;
-    if (!selector.Matches(object.value("/metadata/labels"_json_pointer, Json(nullptr)))) continue;
+  // Keys are "namespace/name", so one namespace is one contiguous range of the map.
+  auto it = ns.empty() ? objects_.begin() : objects_.lower_bound(ns + "/");
+  for (; it != objects_.end(); ++it) {
+    if (!ns.empty() && it->first.compare(0, ns.size() + 1, ns + "/") != 0) break;
+    const Json& object = it->second;
+    static const Json kNoLabels;
+    const Json* labels = &kNoLabels;
+    if (auto m = object.find("metadata"); m != object.end() && m->is_object()) {
+      if (auto l = m->find("labels"); l != m->end()) labels = &*l;
+    }
+    if (!selector.empty() && !selector.Matches(*labels)) continue;
     out.push_back(object);
   }
   return out;
+}
+
+std::vector<Json> ObjectCache::ListOwnedBy(const std::string& owner_uid) const {
+  std::shared_lock lock(mu_);
+  std::vector<Json> out;
+  auto owned = by_owner_.find(owner_uid);
+  if (owned == by_owner_.end()) return out;
+  for (const auto& key : owned->second) {
+    if (auto it = objects_.find(key); it != objects_.end()) out.push_back(it->second);
+  }
+  return out;
+}
+
+namespace {
+
+std::string ControllerUid(const Json& object) {
+  auto m = object.find("metadata");
+  if (m == object.end() || !m->is_object()) return "";
+  auto refs = m->find("ownerReferences");
+  if (refs == m->end() || !refs->is_array()) return "";
+  for (const auto& ref : *refs) {
+    if (ref.value("controller", false)) return ref.value("uid", "");
+  }
+  return "";
+}
+
+}  // namespace
+
+void ObjectCache::PutLocked(const std::string& key, Json object) {
+  auto it = objects_.find(key);
+  if (it != objects_.end()) {
+    const std::string old_owner = ControllerUid(it->second);
+    if (!old_owner.empty()) by_owner_[old_owner].erase(key);
+  }
+  const std::string owner = ControllerUid(object);
+  if (!owner.empty()) by_owner_[owner].insert(key);
+  objects_[key] = std::move(object);
+}
+
+void ObjectCache::EraseLocked(const std::string& key) {
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return;
+  const std::string owner = ControllerUid(it->second);
+  if (!owner.empty()) {
+    auto owned = by_owner_.find(owner);
+    owned->second.erase(key);
+    if (owned->second.empty()) by_owner_.erase(owned);
+  }
+  objects_.erase(it);
 }
 
 size_t ObjectCache::size() const {
@@ -87,6 +144,11 @@ bool Informer::Sleep(std::chrono::milliseconds duration) {
   return !cv_.wait_for(lock, duration, [this] { return stopping_; });
 }
 
+void StripManagedFields(Json& object) {
+  auto meta = object.find("metadata");
+  if (meta != object.end() && meta->is_object()) meta->erase("managedFields");
+}
+
 void Informer::Replace(const std::vector<Json>& items) {
   std::map<std::string, Json> fresh;
   for (const auto& item : items) fresh[ObjectKey(item)] = item;
@@ -105,7 +167,9 @@ void Informer::Replace(const std::vector<Json>& items) {
         updated.emplace_back(it->second, object);
       }
     }
-    cache_.objects_ = std::move(fresh);
+    cache_.objects_.clear();
+    cache_.by_owner_.clear();
+    for (auto& [key, object] : fresh) cache_.PutLocked(key, object);
   }
   for (const auto& h : handlers_) {
     for (const auto& o : deleted) {
@@ -124,9 +188,9 @@ void Informer::Upsert(const Json& object) {
   std::optional<Json> old;
   {
     std::unique_lock lock(cache_.mu_);
-    auto& slot = cache_.objects_[ObjectKey(object)];
-    if (!slot.is_null()) old = slot;
-    slot = object;
+    const std::string key = ObjectKey(object);
+    if (auto it = cache_.objects_.find(key); it != cache_.objects_.end()) old = it->second;
+    cache_.PutLocked(key, object);
   }
   for (const auto& h : handlers_) {
     if (old && h.on_update) h.on_update(*old, object);
@@ -137,7 +201,7 @@ void Informer::Upsert(const Json& object) {
 void Informer::Erase(const Json& object) {
   {
     std::unique_lock lock(cache_.mu_);
-    cache_.objects_.erase(ObjectKey(object));
+    cache_.EraseLocked(ObjectKey(object));
   }
   for (const auto& h : handlers_) {
     if (h.on_delete) h.on_delete(object);
@@ -170,6 +234,7 @@ void Informer::Run() {
       Json object = item;
       object["apiVersion"] = type_.ApiVersion();  // list items may omit them
       object["kind"] = type_.kind;
+      if (options_.transform) options_.transform(object);
       items.push_back(std::move(object));
     }
     Replace(items);
@@ -208,7 +273,8 @@ void Informer::Run() {
           break;
         }
         if (!event->has_value()) break;  // the server ended the watch: resume from rv
-        const WatchEvent& e = **event;
+        WatchEvent& e = **event;
+        if (options_.transform && e.type != "BOOKMARK") options_.transform(e.object);
         std::string event_rv = Meta(e.object, "resourceVersion");
         if (e.type == "ADDED" || e.type == "MODIFIED") {
           Upsert(e.object);

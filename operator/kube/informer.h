@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -34,13 +35,24 @@ class ObjectCache {
   std::optional<Json> Get(const std::string& key) const;
   // Objects in `ns` (every namespace when empty) whose labels match `selector`, by key.
   std::vector<Json> List(const LabelSelector& selector = {}, const std::string& ns = "") const;
+  // Objects whose controller ownerReference has `owner_uid` (an index, like controller-runtime's
+  // owner field index): a controller finds its children without scanning the cache.
+  std::vector<Json> ListOwnedBy(const std::string& owner_uid) const;
   size_t size() const;
 
  private:
   friend class Informer;
+  // Under mu_ (exclusive). They keep the owner index in step with objects_.
+  void PutLocked(const std::string& key, Json object);
+  void EraseLocked(const std::string& key);
+
   mutable std::shared_mutex mu_;
   std::map<std::string, Json> objects_;
+  std::map<std::string, std::set<std::string>> by_owner_;  // controller owner uid → keys
 };
+
+// Removes metadata.managedFields (client-go's TransformStripManagedFields).
+void StripManagedFields(Json& object);
 
 struct InformerOptions {
   std::string ns;  // empty: all namespaces
@@ -48,6 +60,10 @@ struct InformerOptions {
   std::chrono::milliseconds initial_backoff{200};
   std::chrono::milliseconds max_backoff{30000};
   int watch_timeout_seconds = 300;
+  // Applied to every object before it is cached and handed to the handlers, like client-go's
+  // cache TransformFunc; by default it drops metadata.managedFields, which nothing reads from
+  // a cache and which is often the largest part of an object.
+  std::function<void(Json&)> transform = StripManagedFields;
 };
 
 class Informer {

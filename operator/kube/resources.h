@@ -42,6 +42,7 @@ inline const ResourceType kLeases{"coordination.k8s.io", "v1", "leases", "Lease"
 inline const ResourceType kEvents{"events.k8s.io", "v1", "events", "Event"};
 inline const ResourceType kFlows{"acequia.io", "v1alpha1", "flows", "Flow"};
 inline const ResourceType kImportJobs{"acequia.io", "v1alpha1", "importjobs", "ImportJob"};
+inline const ResourceType kPodMonitors{"monitoring.coreos.com", "v1", "podmonitors", "PodMonitor"};
 }  // namespace resources
 
 }  // namespace acequia::kube

@@ -29,6 +29,23 @@ bool IsStringTag(const std::string& tag) {
   return tag == "!" || tag == "!!str" || tag == "tag:yaml.org,2002:str";
 }
 
+// Multi-line text (a ConfigMap's file) reads best as a literal block. A block keeps the text
+// exactly only when it ends in one newline (clip chomping), no line ends in blanks, the first
+// line does not start with one, and every character is printable.
+bool ReadsBackAsLiteral(const std::string& s) {
+  if (s.size() < 2 || s.back() != '\n' || s[s.size() - 2] == '\n') return false;
+  if (s.front() == ' ' || s.front() == '\n') return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == '\n') {
+      if (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t')) return false;
+    } else if (c < 0x20 || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
 void EmitYaml(const Json& v, YAML::Emitter& out) {
   switch (v.type()) {
     case Json::value_t::object:
@@ -46,7 +63,9 @@ void EmitYaml(const Json& v, YAML::Emitter& out) {
       break;
     case Json::value_t::string: {
       const auto& s = v.get_ref<const std::string&>();
-      if (!ResolvePlain(s).is_string() || s.empty()) {
+      if (ReadsBackAsLiteral(s)) {
+        out << YAML::Literal << s;
+      } else if (!ResolvePlain(s).is_string() || s.empty()) {
         out << YAML::DoubleQuoted << s;
       } else {
         out << s;

@@ -91,26 +91,30 @@ if (deployment.spec.replicas > 1) check(leaderElect, 'more than one replica need
 if (!values) {
   check(deployment.spec.replicas === 2, 'two replicas by default')
   check(byKind('PodDisruptionBudget').length === 1, 'a PodDisruptionBudget by default')
-  check(byKind('Service').length === 1, 'a metrics Service by default')
+  check(byKind('Service').some((s) => s.metadata.name === 'acequia-metrics'), 'a metrics Service by default')
+  check(byKind('Service').some((s) => s.metadata.name === 'acequia-webhook'), 'a webhook Service by default')
 }
 for (const pdb of byKind('PodDisruptionBudget')) {
   const min = pdb.spec.minAvailable
   check(typeof min !== 'number' || min < deployment.spec.replicas, 'the PodDisruptionBudget lets a node drain', `minAvailable ${min}, replicas ${deployment.spec.replicas}`)
 }
 
-// RBAC: only the resources and verbs DESIGN.md's operator uses, never wildcards or Secrets.
+// RBAC: only the resources and verbs DESIGN.md's operator uses, never wildcards; Secrets only for
+// the webhook's certificate, in the release namespace (checked below).
 const allowed = {
   'acequia.io': {
     flows: 'get list watch patch update', importjobs: 'get list watch patch update',
     'flows/status': 'get patch update', 'importjobs/status': 'get patch update',
     'flows/finalizers': 'update', 'importjobs/finalizers': 'update',
   },
-  '': {configmaps: 'get list watch create patch update delete', services: 'get list watch create patch update delete', pods: 'get list watch'},
+  '': {configmaps: 'get list watch create patch update delete', services: 'get list watch create patch update delete', pods: 'get list watch', secrets: 'get create update'},
   apps: {deployments: 'get list watch create patch update delete', statefulsets: 'get list watch create patch update delete'},
   batch: {jobs: 'get list watch create patch update delete'},
   'events.k8s.io': {events: 'create patch'},
   'coordination.k8s.io': {leases: 'get create update'},
   'monitoring.coreos.com': {podmonitors: 'get list watch create patch update delete'},
+  // The admission webhooks: the caBundle of their configurations (and core/secrets above).
+  'admissionregistration.k8s.io': {mutatingwebhookconfigurations: 'get patch update', validatingwebhookconfigurations: 'get patch update'},
 }
 const roles = [...byKind('ClusterRole'), ...byKind('Role')]
 check(roles.length > 0, 'RBAC is rendered')
@@ -134,6 +138,53 @@ for (const binding of [...byKind('ClusterRoleBinding'), ...byKind('RoleBinding')
     check(s.kind === 'ServiceAccount' && s.name === pod.serviceAccountName && s.namespace === namespace, `${binding.kind}/${binding.metadata.name} binds the operator's ServiceAccount`)
   }
 }
+// The webhooks' RBAC: exactly when they are served; Secrets in a Role of the release namespace
+// (get/update by name; create cannot be limited by name), webhook configurations by name.
+const operatorArgs = pod.containers[0].args
+const webhookServed = !operatorArgs.includes('--webhook-bind-address=0')
+const webhookRules = roles.flatMap((r) => r.rules.map((rule) => ({role: r, rule})))
+  .filter(({rule}) => rule.resources.some((res) => ['secrets', 'mutatingwebhookconfigurations', 'validatingwebhookconfigurations'].includes(res)))
+check(webhookServed === (webhookRules.length > 0), 'webhook RBAC exactly when the webhooks are served')
+for (const {role, rule} of webhookRules) {
+  const where = `${role.kind}/${role.metadata.name}`
+  if (rule.resources.includes('secrets')) {
+    check(role.kind === 'Role' && role.metadata.namespace === namespace, `${where}: Secrets only in the release namespace`)
+    check(isDeepStrictEqual(rule.resources, ['secrets']), `${where}: a Secrets rule grants nothing else`)
+    const secret = operatorArgs.find((a) => a.startsWith('--webhook-secret-name='))?.split('=')[1]
+    if (!isDeepStrictEqual(rule.verbs, ['create'])) {
+      check(isDeepStrictEqual(rule.resourceNames, [secret]), `${where}: Secrets read and updated only by name (${secret})`, JSON.stringify(rule))
+    }
+  } else {
+    const names = ['--mutating-webhook-configuration=', '--validating-webhook-configuration=']
+      .map((flag) => operatorArgs.find((a) => a.startsWith(flag))?.split('=')[1])
+    check(rule.resourceNames?.length > 0 && rule.resourceNames.every((n) => names.includes(n)), `${where}: webhook configurations only by name`, JSON.stringify(rule))
+  }
+}
+if (webhookServed) {
+  const port = pod.containers[0].ports.find((p) => p.name === 'webhook')
+  check(port, 'the operator container exposes the webhook port')
+  const service = byKind('Service').find((s) => s.spec.ports.some((p) => p.targetPort === 'webhook'))
+  check(service && service.spec.ports[0].port === 443, 'a Service sends 443 to the webhook port')
+  check(operatorArgs.includes(`--webhook-service-name=${service?.metadata.name}`), 'the certificate names the webhook Service')
+  const [mutating] = byKind('MutatingWebhookConfiguration')
+  const [validating] = byKind('ValidatingWebhookConfiguration')
+  check(mutating && validating, 'a Mutating- and a ValidatingWebhookConfiguration')
+  for (const hook of [...(mutating?.webhooks ?? []), ...(validating?.webhooks ?? [])]) {
+    check(hook.clientConfig.service?.name === service?.metadata.name && hook.clientConfig.service?.namespace === namespace, `${hook.name} calls the webhook Service`)
+    check(!hook.clientConfig.caBundle, `${hook.name}: caBundle is the operator's to write`)
+    check(hook.sideEffects === 'None' && isDeepStrictEqual(hook.admissionReviewVersions, ['v1']), `${hook.name}: v1 reviews without side effects`)
+  }
+  for (const hook of mutating?.webhooks ?? []) {
+    const excluded = hook.namespaceSelector?.matchExpressions?.find((e) => e.operator === 'NotIn' && e.key === 'kubernetes.io/metadata.name')?.values ?? []
+    check(excluded.includes('kube-system') && excluded.includes(namespace), `${hook.name} never sees kube-system or the operator's namespace`)
+    check(hook.objectSelector?.matchExpressions?.some((e) => e.key === 'app.kubernetes.io/managed-by' && e.operator === 'NotIn'), `${hook.name} skips the operator's own pods`)
+  }
+  if (!values) {
+    check(mutating?.webhooks.find((h) => h.name.startsWith('inject-selected'))?.failurePolicy === 'Ignore', 'selector injection fails open by default')
+    check(validating?.webhooks.every((h) => h.failurePolicy === 'Fail'), 'Flow and ImportJob validation fails closed by default')
+  }
+}
+
 const podMonitorRbac = roles.some((r) => r.rules.some((rule) => rule.apiGroups.includes('monitoring.coreos.com')))
 check(podMonitorRbac === pod.containers[0].args.includes('--agent-pod-monitors'), 'PodMonitor RBAC exactly when the operator creates PodMonitors')
 

@@ -36,3 +36,28 @@ TEST(YamlJsonTest, InvalidYamlIsAnError) { EXPECT_FALSE(ParseYamlOrJson("a: [1, 
 
 }  // namespace
 }  // namespace acequia::kube
+
+namespace acequia::kube {
+namespace {
+
+TEST(YamlJsonTest, MultiLineTextIsALiteralBlockAndReadsBackExactly) {
+  const std::vector<std::string> texts = {
+      "apiVersion: v1\nkind: Flow\n",          // a block
+      "no newline at the end",                  // plain
+      "two\nnewlines at the end\n\n",           // quoted: clip chomping would lose one
+      "trailing blank \nline\n",                // quoted: the blank would be lost
+      "  leading blanks\nsecond\n",             // quoted: indentation would be ambiguous
+      "tab\there\nand a bell \a\n",             // quoted: not printable
+  };
+  for (const auto& text : texts) {
+    const std::string yaml = JsonToYaml(Json{{"data", text}});
+    auto back = ParseYamlOrJson(yaml);
+    ASSERT_TRUE(back.ok()) << yaml;
+    EXPECT_EQ((*back)["data"], text) << yaml;
+  }
+  EXPECT_NE(JsonToYaml(Json{{"data", "a: 1\nb: 2\n"}}).find("data: |\n  a: 1\n  b: 2\n"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace acequia::kube

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <ctime>
+#include <iomanip>
 #include <random>
+#include <regex>
 #include <sstream>
 
 #include "operator/kube/label_selector.h"
@@ -400,6 +402,11 @@ void KubeApiServer::Handle(const HttpRequest& request, HttpResponder& responder)
   }
 }
 
+namespace {
+bool WantsTable(const HttpRequest& request);
+Json ToTable(const ResourceInfo& info, const Json& items);
+}  // namespace
+
 KubeApiServer::Reply KubeApiServer::Route(const HttpRequest& request, HttpResponder& responder,
                                           bool* streamed) {
   const std::string& path = request.path;
@@ -474,12 +481,20 @@ KubeApiServer::Reply KubeApiServer::Route(const HttpRequest& request, HttpRespon
         ServeWatch(t, request, responder);
         return {200, nullptr};
       }
-      return List(t, request);
+      Reply reply = List(t, request);
+      if (reply.status == 200 && WantsTable(request)) reply.body = ToTable(*t.info, reply.body["items"]);
+      return reply;
     }
     if (m == "POST") return Create(t, request);
     if (m == "DELETE") return DeleteCollection(t, request);
   } else {
-    if (m == "GET") return GetOne(t);
+    if (m == "GET") {
+      Reply reply = GetOne(t);
+      if (reply.status == 200 && WantsTable(request)) {
+        reply.body = ToTable(*t.info, Json::array({reply.body}));
+      }
+      return reply;
+    }
     if (m == "PUT") return Update(t, request);
     if (m == "PATCH") return Patch(t, request);
     if (m == "DELETE" && t.subresource.empty()) return DeleteOne(t, request);
@@ -567,6 +582,99 @@ KubeApiServer::Reply KubeApiServer::OpenApi(const HttpRequest& request) {
   return {404, StatusBody(404, "the server could not find the requested resource")};
 }
 
+namespace {
+
+// kubectl get asks for "application/json;as=Table;v=v1;g=meta.k8s.io" and prints the cells.
+bool WantsTable(const HttpRequest& request) {
+  return request.Header("accept").find("as=Table") != std::string::npos;
+}
+
+// The subset of JSONPath that printer columns use: ".a.b", ".a[0]", ".a[?(@.k=="v")].b".
+Json EvalColumnPath(const Json& object, const std::string& path) {
+  std::vector<Json> current = {object};
+  size_t i = 0;
+  while (i < path.size()) {
+    std::vector<Json> next;
+    if (path[i] == '.') {
+      size_t end = path.find_first_of(".[", i + 1);
+      if (end == std::string::npos) end = path.size();
+      const std::string key = path.substr(i + 1, end - i - 1);
+      for (const auto& c : current) {
+        if (c.is_object() && c.contains(key)) next.push_back(c[key]);
+      }
+      i = end;
+    } else if (path[i] == '[') {
+      const size_t end = path.find(']', i);
+      if (end == std::string::npos) return nullptr;
+      const std::string inner = path.substr(i + 1, end - i - 1);
+      static const std::regex kFilter(R"re(\?\(@\.(\w+)==["'](.*)["']\))re");
+      std::smatch m;
+      for (const auto& c : current) {
+        if (!c.is_array()) continue;
+        if (std::regex_match(inner, m, kFilter)) {
+          for (const auto& item : c) {
+            if (item.is_object() && item.value(m[1].str(), Json()) == m[2].str()) next.push_back(item);
+          }
+        } else if (!inner.empty() && std::all_of(inner.begin(), inner.end(), ::isdigit)) {
+          const size_t index = std::stoul(inner);
+          if (index < c.size()) next.push_back(c[index]);
+        }
+      }
+      i = end + 1;
+    } else {
+      return nullptr;
+    }
+    current = std::move(next);
+  }
+  return current.empty() ? Json(nullptr) : current.front();
+}
+
+// "5s", "3m", "2h", "4d" like the API server's ConvertToHumanReadableDateType.
+std::string HumanAge(const std::string& timestamp) {
+  std::tm tm{};
+  std::istringstream in(timestamp);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) return "<invalid>";
+  const auto seconds = std::max<int64_t>(0, std::time(nullptr) - timegm(&tm));
+  if (seconds < 120) return std::to_string(seconds) + "s";
+  if (seconds < 7200) return std::to_string(seconds / 60) + "m";
+  if (seconds < 172800) return std::to_string(seconds / 3600) + "h";
+  return std::to_string(seconds / 86400) + "d";
+}
+
+Json ToTable(const ResourceInfo& info, const Json& items) {
+  Json columns = Json::array({{{"name", "Name"}, {"type", "string"}, {"format", "name"},
+                               {"description", "Name of the object"}, {"priority", 0}}});
+  Json printer = info.printer_columns;
+  if (printer.empty()) {
+    printer = Json::array({{{"name", "Age"}, {"type", "date"},
+                            {"jsonPath", ".metadata.creationTimestamp"}}});
+  }
+  for (const auto& c : printer) {
+    columns.push_back({{"name", c.value("name", "")},
+                       {"type", c.value("type", "string") == "date" ? "string" : c.value("type", "string")},
+                       {"format", c.value("format", "")},
+                       {"description", c.value("description", "")},
+                       {"priority", c.value("priority", 0)}});
+  }
+  Json rows = Json::array();
+  for (const auto& item : items) {
+    Json cells = Json::array({item["metadata"].value("name", "")});
+    for (const auto& c : printer) {
+      Json value = EvalColumnPath(item, c.value("jsonPath", ""));
+      if (c.value("type", "") == "date" && value.is_string()) value = HumanAge(value);
+      cells.push_back(value);
+    }
+    Json meta = {{"apiVersion", "meta.k8s.io/v1"}, {"kind", "PartialObjectMetadata"},
+                 {"metadata", item["metadata"]}};
+    rows.push_back({{"cells", cells}, {"object", meta}});
+  }
+  return {{"kind", "Table"}, {"apiVersion", "meta.k8s.io/v1"}, {"metadata", Json::object()},
+          {"columnDefinitions", columns}, {"rows", rows}};
+}
+
+}  // namespace
+
 KubeApiServer::Reply KubeApiServer::List(const Target& t, const HttpRequest& request) {
   auto labels = LabelSelector::Parse(request.Query("labelSelector"));
   if (!labels.ok())
@@ -624,9 +732,37 @@ KubeApiServer::Reply KubeApiServer::Create(const Target& t, const HttpRequest& r
   return CreateLocked(t, std::move(*body), Manager(request), false);
 }
 
+namespace {
+
+// Structural-schema defaulting as the API server does it for custom resources: a missing field
+// whose schema has a default gets it, in objects that exist (a default never creates its parent).
+void ApplyDefaults(const Json& schema, Json& value) {
+  if (!schema.is_object()) return;
+  if (value.is_object()) {
+    if (auto props = schema.find("properties"); props != schema.end()) {
+      for (const auto& [key, sub] : props->items()) {
+        if (!value.contains(key) && sub.contains("default")) value[key] = sub["default"];
+        if (value.contains(key)) ApplyDefaults(sub, value[key]);
+      }
+    }
+    if (auto extra = schema.find("additionalProperties"); extra != schema.end() && extra->is_object()) {
+      for (auto& [key, item] : value.items()) {
+        if (!schema.value("properties", Json::object()).contains(key)) ApplyDefaults(*extra, item);
+      }
+    }
+  } else if (value.is_array()) {
+    if (auto items = schema.find("items"); items != schema.end()) {
+      for (auto& item : value) ApplyDefaults(*items, item);
+    }
+  }
+}
+
+}  // namespace
+
 KubeApiServer::Reply KubeApiServer::CreateLocked(const Target& t, Json object,
                                                  const std::string& manager, bool fields_recorded) {
   const ResourceInfo& info = *t.info;
+  if (info.custom) ApplyDefaults(info.schema, object);
   if (object.contains("kind") && object["kind"] != info.kind) {
     return {400, StatusBody(400, "the kind in the data (" + object["kind"].get<std::string>() +
                                      ") does not match the expected kind (" + info.kind + ")")};
@@ -728,6 +864,7 @@ KubeApiServer::Reply KubeApiServer::Update(const Target& t, const HttpRequest& r
 KubeApiServer::Reply KubeApiServer::WriteLocked(const Target& t, Json desired, const Json& current,
                                                 const std::string& manager, bool record_update) {
   const ResourceInfo& info = *t.info;
+  if (info.custom) ApplyDefaults(info.schema, desired);
   const std::string current_rv = MetaString(current, "resourceVersion");
   const std::string wanted_rv = MetaString(desired, "resourceVersion");
   if (!wanted_rv.empty() && wanted_rv != current_rv) {

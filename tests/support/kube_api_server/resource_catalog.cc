@@ -37,6 +37,10 @@ ResourceCatalog::ResourceCatalog() {
   add("batch", "v1", "jobs", "job", "Job", true, true, {});
   add("coordination.k8s.io", "v1", "leases", "lease", "Lease", true, false, {});
   add("events.k8s.io", "v1", "events", "event", "Event", true, false, {"ev"});
+  add("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations",
+      "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", false, false, {});
+  add("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations",
+      "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", false, false, {});
 }
 
 void ResourceCatalog::Add(ResourceInfo info) {
@@ -88,6 +92,8 @@ Status ResourceCatalog::AddCrd(const Json& crd) {
     info.storage_version = v.value("storage", false);
     for (const auto& s : names.value("shortNames", Json::array())) info.short_names.push_back(s);
     for (const auto& c : names.value("categories", Json::array())) info.categories.push_back(c);
+    info.printer_columns = v.value("additionalPrinterColumns", Json::array());
+    info.schema = v.value("/schema/openAPIV3Schema"_json_pointer, Json());
     Add(std::move(info));
   }
   return Status::Ok();

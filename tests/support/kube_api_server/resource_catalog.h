@@ -29,6 +29,8 @@ struct ResourceInfo {
   bool storage_version = true;
   std::vector<std::string> short_names;
   std::vector<std::string> categories;
+  Json printer_columns = Json::array();  // a CRD version's additionalPrinterColumns
+  Json schema;                           // a CRD version's openAPIV3Schema (defaults)
   // Objects are stored once per group/resource, whatever version they were written in.
   std::string StorageKey() const { return group + "/" + resource; }
   std::string ApiVersion() const { return group.empty() ? version : group + "/" + version; }
