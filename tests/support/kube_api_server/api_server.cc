@@ -340,6 +340,21 @@ void KubeApiServer::Commit(const ResourceInfo& info, const std::string& type, co
     w->last_rv = rv;
     w->cv.notify_all();
   }
+  const std::string uid = MetaString(object, "uid");
+  if (type == "DELETED") {
+    live_uids_.erase(uid);
+    return;
+  }
+  live_uids_.insert(uid);
+  // The garbage collector deletes a dependent whose owners are all gone, also one created after
+  // its owner was deleted (a controller acting on a stale cache does that).
+  const Json refs = object.value("/metadata/ownerReferences"_json_pointer, Json::array());
+  if (type == "ADDED" && !refs.empty() &&
+      std::none_of(refs.begin(), refs.end(), [&](const Json& ref) {
+        return live_uids_.count(ref.value("uid", "")) > 0;
+      })) {
+    Remove(info, ns, name, "Background");
+  }
 }
 
 void KubeApiServer::Handle(const HttpRequest& request, HttpResponder& responder) {
@@ -841,7 +856,10 @@ KubeApiServer::Reply KubeApiServer::CreateLocked(const Target& t, Json object,
                  info.ApiVersion(), Now());
   }
   Commit(info, "ADDED", ns, name, object, nullptr);
-  return {201, Present(info, *Find(info.StorageKey(), ns, name))};
+  // Gone already when the garbage collector took it (its owner was deleted): the creation
+  // still succeeded, as it does on a real server where the collector comes a moment later.
+  const Json* stored = Find(info.StorageKey(), ns, name);
+  return {201, Present(info, stored != nullptr ? *stored : object)};
 }
 
 KubeApiServer::Reply KubeApiServer::Update(const Target& t, const HttpRequest& request) {

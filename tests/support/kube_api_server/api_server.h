@@ -138,6 +138,7 @@ class KubeApiServer {
   // storage key ("group/resource") → "namespace/name" → object
   std::map<std::string, std::map<std::string, Json>> objects_;
   std::deque<HistoryEvent> history_;
+  std::set<std::string> live_uids_;  // of every stored object: owners the garbage collector sees
   std::list<std::shared_ptr<Watch>> watches_;
   std::set<std::string> accepted_tokens_;
   struct InjectedError {
