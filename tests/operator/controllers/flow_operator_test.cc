@@ -7,6 +7,7 @@
 
 #include "api/flow.h"
 #include "common/status.h"
+#include "operator/kube/yaml_json.h"
 #include "tests/operator/controllers/support/operator_harness.h"
 #include "tests/support/net_client.h"
 
@@ -295,6 +296,49 @@ TEST(FlowOperatorTest, EveryRequestIsAllowedByTheChartsRbac) {
         << "the operator needs \"" << request.ToString()
         << "\" but helm/acequia/templates/rbac.yaml does not grant it";
   }
+}
+
+}  // namespace
+}  // namespace acequia::testing
+
+namespace acequia::testing {
+namespace {
+
+// The chart and the binary agree: the operator starts with exactly the arguments the chart's
+// Deployment gives it (listen addresses moved to free loopback ports) and reconciles.
+TEST(FlowOperatorTest, StartsWithTheChartsArguments) {
+  int code = 0;
+  std::string rendered;
+  {
+    FILE* pipe = ::popen((std::string(ACEQUIA_SOURCE_DIR) + "/.tools/bin/helm template acequia " +
+                          ACEQUIA_SOURCE_DIR + "/helm/acequia --namespace default 2>&1")
+                             .c_str(),
+                         "r");
+    ASSERT_NE(pipe, nullptr);
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) rendered.append(buffer, n);
+    code = ::pclose(pipe);
+  }
+  ASSERT_EQ(code, 0) << rendered;
+  auto documents = acequia::kube::ParseYamlDocuments(rendered);
+  ASSERT_TRUE(documents.ok());
+  std::vector<std::string> args;
+  for (const auto& doc : *documents) {
+    if (doc.value("kind", "") != "Deployment") continue;
+    for (const auto& arg : doc["spec"]["template"]["spec"]["containers"][0]["args"]) {
+      const std::string text = arg.get<std::string>();
+      // The harness gives each listener a free port; the chart's fixed ones would collide.
+      if (text.find("-bind-address=") != std::string::npos) continue;
+      args.push_back(text);
+    }
+  }
+  ASSERT_FALSE(args.empty());
+  OperatorHarness h;
+  ASSERT_TRUE(h.StartOperator(args));
+  ASSERT_EQ(h.Kubectl("apply -f " + Example("quickstart.yaml")).code, 0);
+  EXPECT_TRUE(h.WaitForObject("apps/v1", "deployments", "default", "quickstart-agent"))
+      << h.operator_process()->Stderr();
 }
 
 }  // namespace
