@@ -4,6 +4,7 @@
 
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
+#include "sidecar/sources/tcp_listener.h"
 
 namespace acequia::sidecar {
 
@@ -236,19 +237,7 @@ NetcatSource::NetcatSource(const api::SourceConfig& config, const ComponentConte
 NetcatSource::~NetcatSource() { Stop(); }
 
 Status NetcatSource::Start() {
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(bind_, ec);
-  if (ec) return Status::InvalidArgument("bind address \"" + bind_ + "\": " + ec.message());
-  tcp::endpoint endpoint(address, port_);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acceptor_.bind(endpoint, ec);
-  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    acceptor_.close();
-    return Status::Unavailable("cannot listen on " + bind_ + ":" + std::to_string(port_) + ": " +
-                               ec.message());
-  }
+  if (Status s = ListenTcp(acceptor_, bind_, static_cast<uint16_t>(port_)); !s.ok()) return s;
   bound_port_ = acceptor_.local_endpoint().port();
   Accept();
   thread_ = std::thread([this] { io_.run(); });

@@ -5,6 +5,7 @@
 
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
+#include "sidecar/sources/tcp_listener.h"
 #include "sidecar/sources/syslog_frame_decoder.h"
 
 namespace acequia::sidecar {
@@ -249,21 +250,12 @@ SyslogTcpSource::SyslogTcpSource(Settings settings, ChannelProcessor& processor)
 SyslogTcpSource::~SyslogTcpSource() { Stop(); }
 
 Status SyslogTcpSource::Start() {
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(settings_.host, ec);
-  if (ec) return Status::InvalidArgument("host \"" + settings_.host + "\": " + ec.message());
   for (uint16_t port : settings_.ports) {
     auto acceptor = std::make_unique<tcp::acceptor>(io_);
-    tcp::endpoint endpoint(address, port);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
+    if (Status s = ListenTcp(*acceptor, settings_.host, port, "host"); !s.ok()) {
       acceptors_.clear();
       bound_ports_.clear();
-      return Status::Unavailable("cannot listen on " + settings_.host + ":" + std::to_string(port) +
-                                 ": " + ec.message());
+      return s;
     }
     bound_ports_.push_back(acceptor->local_endpoint().port());
     acceptors_.push_back(std::move(acceptor));
