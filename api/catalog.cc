@@ -441,9 +441,10 @@ const std::vector<ComponentType>& Sinks() {
        }},
       {ComponentKind::kSink,
        "file_roll",
-       "Writes event bodies, one per line, to files under directory, and rolls them by time, size "
-       "or count. A file is written as <prefix><start-ms>-<n><suffix><inUseSuffix> and renamed "
-       "without inUseSuffix when closed, so readers never see a partial file.",
+       "Writes events, one per line (the body, or a JSON object with serializer json), to files "
+       "under directory, and rolls them by time, size, count or idleness. A file is written as "
+       "<prefix><start-ms>-<n><suffix><inUseSuffix> and renamed without inUseSuffix when closed, "
+       "so readers never see a partial file.",
        {
            P{"directory", T::kString, std::nullopt,
              "Output directory; may hold escapes %Y %m %d %H %M %S (from the event's timestamp "
@@ -464,6 +465,36 @@ const std::vector<ComponentType>& Sinks() {
            P{"useLocalTimeStamp", T::kBool, "false",
              "Resolve time escapes with the local clock instead of the event's timestamp "
              "header."},
+           P{"idleTimeout", T::kDuration, "0",
+             "Roll a file that received no event for this long (0: never by idleness)."},
+           P{"maxOpenFiles", T::kInt, "5000",
+             "Most files open at once (one per resolved directory); opening one more rolls the "
+             "least recently written. Each open file holds a file descriptor.",
+             false, 1, std::nullopt},
+           P{"round", T::kBool, "false",
+             "Round the time used by the directory's time escapes down to a multiple of "
+             "roundValue roundUnits (in local time), e.g. 10 minutes."},
+           P{"roundValue", T::kInt, "1",
+             "The multiple round rounds down to: at most 60 for second and minute, 24 for hour.",
+             false, 1, 60},
+           P{"roundUnit",
+             T::kString,
+             "second",
+             "Unit of roundValue.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"second", "minute", "hour"}},
+           P{"serializer",
+             T::kString,
+             "text",
+             "text: each body followed by a newline; json: one {\"headers\": {...}, \"body\": "
+             "\"...\"} object per line (a body that is not valid UTF-8 is base64-encoded, with "
+             "\"encoding\": \"base64\").",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"text", "json"}},
        }},
       {ComponentKind::kSink,
        "http",

@@ -1,4 +1,6 @@
 // acequia-agent: runs a Flow (Flume's agent). See `acequia-agent --help`.
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -128,6 +130,12 @@ int main(int argc, char** argv) {
     }
   }
   if (options.config_path.empty()) return Fail("--config FILE is required");
+  // Every open file_roll file, tailed file and connection is a descriptor: take the hard limit
+  // (often 1024 soft / 524288 hard) so maxOpenFiles and many connections fit.
+  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
   acequia::sidecar::Agent::BlockSignals();
   acequia::AdminServer::LimitHttpThreads(8);
   acequia::sidecar::Agent agent(std::move(options));

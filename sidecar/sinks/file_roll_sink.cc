@@ -1,6 +1,7 @@
 #include "sidecar/sinks/file_roll_sink.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,10 +9,12 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
+#include "sidecar/sinks/http_sink.h"
 
 namespace acequia::sidecar {
 namespace {
@@ -75,6 +78,16 @@ void AppendSanitized(const std::string& value, std::string* out) {
   if (end - begin == 1 && *begin == '.') *begin = '_';
 }
 
+// The same encoding as the http sink's json format (its Base64 is private to http_sink.cc).
+std::string Base64(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(bytes.data()),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
 }  // namespace
 
 FileRollSink::FileRollSink(const api::SinkConfig& config)
@@ -88,7 +101,16 @@ FileRollSink::FileRollSink(const api::SinkConfig& config)
       file_prefix_(config.properties.GetString("filePrefix")),
       file_suffix_(config.properties.GetString("fileSuffix")),
       in_use_suffix_(config.properties.GetString("inUseSuffix")),
-      use_local_timestamp_(config.properties.GetBool("useLocalTimeStamp")) {
+      use_local_timestamp_(config.properties.GetBool("useLocalTimeStamp")),
+      idle_timeout_(config.properties.GetDuration("idleTimeout")),
+      max_open_files_(static_cast<size_t>(config.properties.GetInt("maxOpenFiles"))),
+      round_(config.properties.GetBool("round")),
+      round_value_(static_cast<int>(config.properties.GetInt("roundValue"))),
+      round_unit_name_(config.properties.GetString("roundUnit")),
+      serializer_name_(config.properties.GetString("serializer")) {
+  if (round_unit_name_ == "minute") round_unit_ = RoundUnit::kMinute;
+  if (round_unit_name_ == "hour") round_unit_ = RoundUnit::kHour;
+  if (serializer_name_ == "json") serializer_ = Serializer::kJson;
   for (const auto& segment : segments_) {
     using Kind = Segment::Kind;
     if (segment.kind == Kind::kLiteral) continue;
@@ -198,7 +220,13 @@ const std::string& FileRollSink::ResolveDirectory(const Event& event) {
   }
   std::string& out = has_header_ ? dir_buf_ : dir_cache_;
   out.clear();
+  std::tm rounded{};
   const std::tm* tm = has_time_ ? &LocalTime(second) : nullptr;
+  if (tm != nullptr && round_) {
+    rounded = *tm;
+    RoundDown(&rounded);
+    tm = &rounded;
+  }
   using Kind = Segment::Kind;
   for (const auto& segment : segments_) {
     switch (segment.kind) {
@@ -235,6 +263,44 @@ const std::string& FileRollSink::ResolveDirectory(const Event& event) {
   return out;
 }
 
+void FileRollSink::RoundDown(std::tm* tm) const {
+  if (round_value_ < 1) return;  // rejected by Start()
+  switch (round_unit_) {
+    case RoundUnit::kSecond:
+      tm->tm_sec -= tm->tm_sec % round_value_;
+      break;
+    case RoundUnit::kMinute:
+      tm->tm_min -= tm->tm_min % round_value_;
+      tm->tm_sec = 0;
+      break;
+    case RoundUnit::kHour:
+      tm->tm_hour -= tm->tm_hour % round_value_;
+      tm->tm_min = 0;
+      tm->tm_sec = 0;
+      break;
+  }
+}
+
+void FileRollSink::Serialize(const Event& event, std::string* out) const {
+  if (serializer_ == Serializer::kText) {
+    out->append(event.body);
+    out->push_back('\n');
+    return;
+  }
+  nlohmann::ordered_json item = nlohmann::ordered_json::object();
+  nlohmann::ordered_json headers = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : event.headers) headers[key] = value;
+  item["headers"] = std::move(headers);
+  if (HttpSink::IsValidUtf8(event.body)) {
+    item["body"] = event.body;
+  } else {
+    item["body"] = Base64(event.body);
+    item["encoding"] = "base64";
+  }
+  out->append(item.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  out->push_back('\n');
+}
+
 FileRollSink::OpenFile* FileRollSink::FileFor(const Event& event, Status* status) {
   OpenFile* file = nullptr;
   if (!has_escapes_ && last_ != nullptr) {
@@ -246,7 +312,7 @@ FileRollSink::OpenFile* FileRollSink::FileFor(const Event& event, Status* status
     } else if (auto it = files_.find(directory); it != files_.end()) {
       file = it->second.get();
     } else {
-      if (files_.size() >= kMaxOpenFiles) {
+      while (!files_.empty() && files_.size() >= max_open_files_) {
         auto lru = files_.begin();
         for (auto it2 = files_.begin(); it2 != files_.end(); ++it2) {
           if (it2->second->last_used < lru->second->last_used) lru = it2;
@@ -290,6 +356,7 @@ Result<std::unique_ptr<FileRollSink::OpenFile>> FileRollSink::Open(const std::st
     return Status::IoError("opening a new file in " + directory + ": every name is taken");
   }
   file->opened_at = Clock::now();
+  file->last_write_at = file->opened_at;
   file->created_in_batch = true;
   return file;
 }
@@ -313,6 +380,20 @@ Status FileRollSink::Flush(OpenFile& file) {
 
 Status FileRollSink::Start() {
   if (pattern_.empty()) return Status::InvalidArgument("file_roll: directory is empty");
+  if (max_open_files_ < 1) return Status::InvalidArgument("file_roll: maxOpenFiles must be >= 1");
+  if (round_unit_name_ != "second" && round_unit_name_ != "minute" && round_unit_name_ != "hour") {
+    return Status::InvalidArgument("file_roll: roundUnit must be second, minute or hour, not " +
+                                   round_unit_name_);
+  }
+  const int most = round_unit_ == RoundUnit::kHour ? 24 : 60;
+  if (round_value_ < 1 || round_value_ > most) {
+    return Status::InvalidArgument("file_roll: roundValue must be between 1 and " +
+                                   std::to_string(most) + " for roundUnit " + round_unit_name_);
+  }
+  if (serializer_name_ != "text" && serializer_name_ != "json") {
+    return Status::InvalidArgument("file_roll: serializer must be text or json, not " +
+                                   serializer_name_);
+  }
   return Status::Ok();
 }
 
@@ -329,9 +410,9 @@ Status FileRollSink::Deliver(std::span<const Event> events) {
       file->events_before_batch = file->events;
       touched_.push_back(file);
     }
-    file->pending.append(event.body);
-    file->pending.push_back('\n');
-    file->bytes += static_cast<int64_t>(event.body.size()) + 1;
+    const size_t before = file->pending.size();
+    Serialize(event, &file->pending);
+    file->bytes += static_cast<int64_t>(file->pending.size() - before);
     ++file->events;
     if (file->pending.size() >= kFlushBytes) {
       status = Flush(*file);
@@ -358,7 +439,9 @@ Status FileRollSink::Deliver(std::span<const Event> events) {
 }
 
 void FileRollSink::CommitBatch() {
+  const Clock::time_point now = Clock::now();
   for (OpenFile* file : touched_) {
+    file->last_write_at = now;
     file->touched = false;
     file->created_in_batch = false;
     if (file->pending.capacity() > kKeptBufferBytes) std::string().swap(file->pending);
@@ -418,9 +501,13 @@ void FileRollSink::Retire(OpenFile* file) {
 }
 
 void FileRollSink::RollExpired(Clock::time_point now) {
-  if (roll_interval_.count() <= 0) return;
+  const bool by_age = roll_interval_.count() > 0;
+  const bool by_idleness = idle_timeout_.count() > 0;
+  if (!by_age && !by_idleness) return;
   for (auto it = files_.begin(); it != files_.end();) {
-    if (now - it->second->opened_at < roll_interval_) {
+    const OpenFile& file = *it->second;
+    if (!(by_age && now - file.opened_at >= roll_interval_) &&
+        !(by_idleness && now - file.last_write_at >= idle_timeout_)) {
       ++it;
       continue;
     }

@@ -1,15 +1,20 @@
-// The file_roll sink (Flume's RollingFileSink, with the HDFS sink's path escapes): writes each
-// event body followed by '\n' to a file under `directory`, which may hold the escapes
+// The file_roll sink (Flume's RollingFileSink, with the HDFS sink's path escapes and rolling):
+// writes each event to a file under `directory` — with serializer text its body followed by
+// '\n', with serializer json one {"headers": {...}, "body": "..."} object per line (a body that
+// is not valid UTF-8 is base64-encoded and marked "encoding": "base64", as the http sink does).
+// `directory` may hold the escapes
 // %Y %m %d %H %M %S (from the event's "timestamp" header in ms since the epoch, in the local time
 // zone; the current clock when the header is missing or useLocalTimeStamp is set), %{header}
 // (the header's value, with '/' and ".." made harmless so an event cannot leave the directory)
-// and %% (a literal %); other escapes are kept as written.
+// and %% (a literal %); other escapes are kept as written. With round set, the time is first
+// rounded down (in local time) to a multiple of roundValue roundUnits, as Flume's HDFS sink does.
 //
 // Files are named <filePrefix><creation ms>-<n><fileSuffix> and carry <inUseSuffix> while they
 // are written; rolling closes a file and renames it without inUseSuffix, so readers never see a
-// partial file. A file rolls after rollInterval, rollSize bytes or rollCount events; it is only
-// created when its first event arrives, and no existing file is ever overwritten. At most
-// kMaxOpenFiles are open at once (the least recently used one rolls first).
+// partial file. A file rolls after rollInterval, rollSize bytes or rollCount events, or once it
+// received nothing for idleTimeout (checked on Tick); it is only created when its first event
+// arrives, and no existing file is ever overwritten. At most maxOpenFiles are open at once (the
+// least recently written one rolls first).
 //
 // A batch is appended to per-file buffers and written with one write per file; when a write
 // fails, every file the batch touched is truncated back to its length before the batch, so the
@@ -32,8 +37,6 @@ namespace acequia::sidecar {
 
 class FileRollSink final : public Sink {
  public:
-  static constexpr size_t kMaxOpenFiles = 64;
-
   explicit FileRollSink(const api::SinkConfig& config);
   ~FileRollSink() override;
   FileRollSink(const FileRollSink&) = delete;
@@ -49,6 +52,9 @@ class FileRollSink final : public Sink {
 
  private:
   using Clock = std::chrono::steady_clock;
+
+  enum class Serializer { kText, kJson };
+  enum class RoundUnit { kSecond, kMinute, kHour };
 
   // One piece of the directory pattern.
   struct Segment {
@@ -66,6 +72,7 @@ class FileRollSink final : public Sink {
     int fd = -1;
     int64_t created_ms = 0;
     Clock::time_point opened_at;
+    Clock::time_point last_write_at;  // of the last committed batch that wrote to it
     uint64_t last_used = 0;
     int64_t bytes = 0;
     int64_t events = 0;
@@ -83,6 +90,10 @@ class FileRollSink final : public Sink {
   // The directory of `event`: a reference to a cache or to dir_buf_, valid until the next call.
   const std::string& ResolveDirectory(const Event& event);
   const std::tm& LocalTime(int64_t seconds);
+  // Rounds `tm` down to a multiple of round_value_ units of round_unit_ (when round_ is set).
+  void RoundDown(std::tm* tm) const;
+  // Appends `event` as serialized by serializer_.
+  void Serialize(const Event& event, std::string* out) const;
   int64_t NowMs();
   // The open file for `event`, opened (with its directories) when needed; nullptr and *status on
   // failure.
@@ -92,6 +103,7 @@ class FileRollSink final : public Sink {
   // Takes `file` out of the open set: closed and renamed now, or after the batch when the batch
   // in flight wrote to it.
   void Retire(OpenFile* file);
+  // Rolls the files older than rollInterval or idle for idleTimeout.
   void RollExpired(Clock::time_point now);
   // Closes and renames a file whose writes are complete.
   void Finalize(OpenFile& file);
@@ -112,6 +124,14 @@ class FileRollSink final : public Sink {
   const std::string file_suffix_;
   const std::string in_use_suffix_;
   const bool use_local_timestamp_;
+  const std::chrono::milliseconds idle_timeout_;
+  const size_t max_open_files_;
+  const bool round_;
+  const int round_value_;
+  const std::string round_unit_name_;
+  const std::string serializer_name_;
+  RoundUnit round_unit_ = RoundUnit::kSecond;
+  Serializer serializer_ = Serializer::kText;
 
   std::unordered_map<std::string, std::unique_ptr<OpenFile>> files_;
   std::vector<std::unique_ptr<OpenFile>> retiring_;  // rolled during the batch in flight

@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <ctime>
+#include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
+#include <thread>
 
+#include "api/field_error.h"
 #include "api/flow.h"
 #include "sidecar/core/registry.h"
 #include "tests/support/component_configs.h"
@@ -310,15 +314,15 @@ TEST(FileRollSinkTest, AFailedBatchLeavesNoPartOfItSoTheRetryDoesNotDuplicate) {
   EXPECT_EQ(ReadFile(files[0]), "kept\ny\n");
 }
 
-TEST(FileRollSinkTest, KeepsAtMost64FilesOpen) {
+TEST(FileRollSinkTest, KeepsAtMostMaxOpenFilesOpen) {
   TempDir tmp;
-  FileRollSink sink(FileRollConfig(tmp.path() + "/%{n}"));
+  FileRollSink sink(FileRollConfig(tmp.path() + "/%{n}", ", maxOpenFiles: 64"));
   ASSERT_TRUE(sink.Start().ok());
   for (int i = 0; i < 70; ++i) {
     std::vector<Event> one = {MakeEvent("e" + std::to_string(i), {{"n", std::to_string(i)}})};
     ASSERT_TRUE(sink.Deliver(one).ok());
   }
-  EXPECT_EQ(sink.OpenFileCount(), FileRollSink::kMaxOpenFiles);
+  EXPECT_EQ(sink.OpenFileCount(), 64u);
   EXPECT_EQ(InUse(tmp.path()).size(), 64u);
   EXPECT_EQ(Closed(tmp.path()).size(), 6u) << "the least recently used files were closed";
   EXPECT_EQ(Closed(tmp / "0").size(), 1u);
@@ -333,6 +337,179 @@ TEST(FileRollSinkTest, KeepsAtMost64FilesOpen) {
   ASSERT_EQ(zero.size(), 2u);
   EXPECT_EQ(ReadFile(zero[0]), "e0\n");
   EXPECT_EQ(ReadFile(zero[1]), "again\n");
+}
+
+TEST(FileRollSinkTest, MaxOpenFilesRollsTheLeastRecentlyWrittenFile) {
+  TempDir tmp;
+  FileRollSink sink(FileRollConfig(tmp.path() + "/%{n}", ", maxOpenFiles: 2"));
+  ASSERT_TRUE(sink.Start().ok());
+  for (const char* n : {"a", "b", "a", "c"}) {
+    std::vector<Event> one = {MakeEvent(std::string("to-") + n, {{"n", n}})};
+    ASSERT_TRUE(sink.Deliver(one).ok());
+  }
+  EXPECT_EQ(sink.OpenFileCount(), 2u);
+  EXPECT_EQ(Closed(tmp / "b").size(), 1u) << "b was written least recently";
+  EXPECT_EQ(InUse(tmp / "a").size(), 1u) << "a was written again after b";
+  EXPECT_EQ(InUse(tmp / "c").size(), 1u);
+  sink.Stop();
+  ASSERT_EQ(Closed(tmp / "a").size(), 1u);
+  EXPECT_EQ(ReadFile(Closed(tmp / "a")[0]), "to-a\nto-a\n");
+}
+
+TEST(FileRollSinkTest, IdleTimeoutRollsOnlyTheFilesThatReceiveNothing) {
+  TempDir tmp;
+  FileRollSink sink(FileRollConfig(tmp.path() + "/%{n}", ", rollInterval: 0s, idleTimeout: 300ms"));
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<Event> both = {MakeEvent("q1", {{"n", "quiet"}}), MakeEvent("b1", {{"n", "busy"}})};
+  ASSERT_TRUE(sink.Deliver(both).ok());
+  int busy_lines = 1;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::vector<Event> one = {MakeEvent("b", {{"n", "busy"}})};
+        EXPECT_TRUE(sink.Deliver(one).ok());
+        ++busy_lines;
+        EXPECT_TRUE(sink.Tick().ok());
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return Closed(tmp / "quiet").size() == 1;
+      },
+      std::chrono::seconds(5)))
+      << "a file idle for idleTimeout is rolled on Tick";
+  EXPECT_TRUE(InUse(tmp / "quiet").empty());
+  EXPECT_EQ(ReadFile(Closed(tmp / "quiet")[0]), "q1\n");
+  EXPECT_EQ(InUse(tmp / "busy").size(), 1u) << "a file still written to stays open";
+  EXPECT_TRUE(Closed(tmp / "busy").empty());
+
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        EXPECT_TRUE(sink.Tick().ok());
+        return Closed(tmp / "busy").size() == 1;
+      },
+      std::chrono::seconds(5)))
+      << "it rolls once it goes quiet";
+  EXPECT_EQ(ReadFile(Closed(tmp / "busy")[0]).size(), 3 + static_cast<size_t>(busy_lines - 1) * 2)
+      << "b1 and every later line of the busy file are in it";
+  EXPECT_EQ(sink.OpenFileCount(), 0u);
+  sink.Stop();
+}
+
+TEST(FileRollSinkTest, WithoutIdleTimeoutAnIdleFileStaysOpen) {
+  TempDir tmp;
+  FileRollSink sink(FileRollConfig(tmp.path(), ", rollInterval: 0s"));
+  ASSERT_TRUE(sink.Start().ok());
+  auto events = Numbered(0, 1);
+  ASSERT_TRUE(sink.Deliver(events).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(sink.Tick().ok());
+  EXPECT_EQ(InUse(tmp.path()).size(), 1u);
+  sink.Stop();
+}
+
+std::string LocalDirectory(int64_t seconds, const char* format, int round_minutes,
+                           int round_hours) {
+  const auto t = static_cast<std::time_t>(seconds);
+  std::tm local{};
+  localtime_r(&t, &local);
+  if (round_minutes > 0) {
+    local.tm_min -= local.tm_min % round_minutes;
+    local.tm_sec = 0;
+  }
+  if (round_hours > 0) {
+    local.tm_hour -= local.tm_hour % round_hours;
+    local.tm_min = 0;
+    local.tm_sec = 0;
+  }
+  char text[64];
+  std::strftime(text, sizeof text, format, &local);
+  return text;
+}
+
+TEST(FileRollSinkTest, RoundRoundsTheDirectoryTimeDown) {
+  TempDir tmp;
+  // 2023-11-14 22:13:20 and 22:19:59 UTC: one 10-minute bucket wherever the offset from UTC is a
+  // multiple of 10 minutes.
+  const int64_t first = 1700000000;
+  const int64_t second = 1700000399;
+  FileRollSink sink(FileRollConfig(tmp.path() + "/%Y%m%d/%H%M%S",
+                                   ", round: true, roundValue: 10, roundUnit: minute"));
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<Event> events = {
+      MakeEvent("a", {{"timestamp", std::to_string(first * 1000 + 123)}}),
+      MakeEvent("b", {{"timestamp", std::to_string(second * 1000)}}),
+  };
+  ASSERT_TRUE(sink.Deliver(events).ok());
+  sink.Stop();
+  const std::string dir = tmp.path() + "/" + LocalDirectory(first, "%Y%m%d/%H%M%S", 10, 0);
+  EXPECT_TRUE(EndsWith(dir, "000")) << "minutes a multiple of 10, seconds zero: " << dir;
+  auto files = Closed(dir);
+  ASSERT_EQ(files.size(), 1u) << "both events share the rounded directory " << dir;
+  EXPECT_EQ(ReadFile(files[0]), "a\nb\n");
+  EXPECT_EQ(ListFiles(tmp.path()).size(), 1u);
+}
+
+TEST(FileRollSinkTest, RoundByHoursAndRejectsAnImpossibleRoundValue) {
+  TempDir tmp;
+  const int64_t ts = 1700000000;
+  FileRollSink sink(
+      FileRollConfig(tmp.path() + "/%d-%H-%M", ", round: true, roundValue: 6, roundUnit: hour"));
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<Event> events = {MakeEvent("x", {{"timestamp", std::to_string(ts * 1000)}})};
+  ASSERT_TRUE(sink.Deliver(events).ok());
+  sink.Stop();
+  EXPECT_EQ(Closed(tmp.path() + "/" + LocalDirectory(ts, "%d-%H-%M", 0, 6)).size(), 1u);
+
+  FileRollSink bad(FileRollConfig(tmp.path(), ", round: true, roundValue: 30, roundUnit: hour"));
+  EXPECT_EQ(bad.Start().code(), Status::Code::kInvalidArgument);
+}
+
+TEST(FileRollSinkTest, WithoutRoundTheSecondIsKept) {
+  TempDir tmp;
+  const int64_t ts = 1700000007;
+  FileRollSink sink(FileRollConfig(tmp.path() + "/%H%M%S", ", roundValue: 10, roundUnit: minute"));
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<Event> events = {MakeEvent("x", {{"timestamp", std::to_string(ts * 1000)}})};
+  ASSERT_TRUE(sink.Deliver(events).ok());
+  sink.Stop();
+  EXPECT_EQ(Closed(tmp.path() + "/" + LocalDirectory(ts, "%H%M%S", 0, 0)).size(), 1u);
+}
+
+TEST(FileRollSinkTest, JsonSerializerWritesHeadersAndBodyPerLine) {
+  TempDir tmp;
+  FileRollSink sink(FileRollConfig(tmp.path(), ", serializer: json, rollSize: 1000000"));
+  ASSERT_TRUE(sink.Start().ok());
+  const std::string binary("\xff\x00\x01z", 4);
+  std::vector<Event> events = {MakeEvent("héllo \"w\"\nnext", {{"host", "web-a"}, {"n", "1"}}),
+                               MakeEvent(binary)};
+  ASSERT_TRUE(sink.Deliver(events).ok());
+  sink.Stop();
+  auto files = Closed(tmp.path());
+  ASSERT_EQ(files.size(), 1u);
+  std::istringstream in(ReadFile(files[0]));
+  std::string line;
+  std::vector<nlohmann::json> items;
+  while (std::getline(in, line)) items.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(items.size(), 2u) << "one object per line, newlines in bodies escaped";
+  EXPECT_EQ(items[0]["body"], "héllo \"w\"\nnext");
+  EXPECT_EQ(items[0]["headers"]["host"], "web-a");
+  EXPECT_EQ(items[0]["headers"]["n"], "1");
+  EXPECT_FALSE(items[0].contains("encoding"));
+  EXPECT_EQ(items[1]["body"], "/wABeg==");
+  EXPECT_EQ(items[1]["encoding"], "base64");
+  EXPECT_TRUE(items[1]["headers"].empty());
+}
+
+TEST(FileRollSinkTest, TheCatalogueRejectsAnUnknownSerializerOrRoundUnit) {
+  const std::string flow =
+      "sources: [{name: s, type: netcat, port: 7000, channels: [c]}]\n"
+      "channels: [{name: c, type: memory}]\n"
+      "sinks: [{name: k, type: file_roll, channel: c, directory: /tmp/x, ";
+  auto serializer = api::ParseFlow(flow + "serializer: avro}]\n");
+  EXPECT_FALSE(serializer.flow);
+  EXPECT_NE(api::JoinErrors(serializer.errors).find("serializer"), std::string::npos);
+  auto unit = api::ParseFlow(flow + "round: true, roundUnit: day}]\n");
+  EXPECT_FALSE(unit.flow);
+  EXPECT_NE(api::JoinErrors(unit.errors).find("roundUnit"), std::string::npos);
+  auto value = api::ParseFlow(flow + "round: true, roundValue: 0}]\n");
+  EXPECT_FALSE(value.flow);
 }
 
 TEST(FileRollSinkTest, IsRegisteredAsFileRoll) {
