@@ -495,6 +495,16 @@ const std::vector<ComponentType>& Sinks() {
              std::nullopt,
              std::nullopt,
              {"text", "json"}},
+           P{"compression",
+             T::kString,
+             "none",
+             "gzip or zstd: every write is one complete gzip member or zstd frame (a file is a "
+             "valid concatenation that gzip -dc or zstd -dc reads whole, and a failed batch is "
+             "still cut away at its boundary); the file name gets .gz or .zst after fileSuffix.",
+             false,
+             std::nullopt,
+             std::nullopt,
+             {"none", "gzip", "zstd"}},
        }},
       {ComponentKind::kSink,
        "http",

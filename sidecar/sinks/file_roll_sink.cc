@@ -1,6 +1,8 @@
 #include "sidecar/sinks/file_roll_sink.h"
 
 #include <fcntl.h>
+#include <zlib.h>
+#include <zstd.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +26,30 @@ constexpr size_t kFlushBytes = 4 << 20;
 // Buffers bigger than this are released after their batch instead of being kept for the next.
 constexpr size_t kKeptBufferBytes = 1 << 20;
 constexpr int kMaxNameAttempts = 1000;
+
+// `text` as one gzip member (zlib, windowBits 15 + 16) or one zstd frame (level 3).
+Status CompressMember(const std::string& codec, const std::string& text, std::string* out) {
+  if (codec == "zstd") {
+    out->resize(ZSTD_compressBound(text.size()));
+    const size_t n = ZSTD_compress(out->data(), out->size(), text.data(), text.size(), 3);
+    if (ZSTD_isError(n)) return Status::Internal(ZSTD_getErrorName(n));
+    out->resize(n);
+    return Status::Ok();
+  }
+  z_stream z{};
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return Status::Internal("deflateInit2 failed");
+  }
+  out->resize(deflateBound(&z, text.size()) + 32);
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out->data());
+  z.avail_out = static_cast<uInt>(out->size());
+  const int rc = deflate(&z, Z_FINISH);
+  out->resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? Status::Ok() : Status::Internal("deflate did not finish");
+}
 
 std::string ErrnoText(int error) {
   char buffer[256];
@@ -107,7 +133,11 @@ FileRollSink::FileRollSink(const api::SinkConfig& config)
       round_(config.properties.GetBool("round")),
       round_value_(static_cast<int>(config.properties.GetInt("roundValue"))),
       round_unit_name_(config.properties.GetString("roundUnit")),
-      serializer_name_(config.properties.GetString("serializer")) {
+      serializer_name_(config.properties.GetString("serializer")),
+      compression_(config.properties.GetString("compression")),
+      compression_suffix_(compression_ == "gzip"   ? ".gz"
+                          : compression_ == "zstd" ? ".zst"
+                                                   : "") {
   if (round_unit_name_ == "minute") round_unit_ = RoundUnit::kMinute;
   if (round_unit_name_ == "hour") round_unit_ = RoundUnit::kHour;
   if (serializer_name_ == "json") serializer_ = Serializer::kJson;
@@ -342,7 +372,7 @@ Result<std::unique_ptr<FileRollSink::OpenFile>> FileRollSink::Open(const std::st
                          .count();
   for (int attempt = 0; attempt < kMaxNameAttempts; ++attempt) {
     file->name = file_prefix_ + std::to_string(file->created_ms) + "-" +
-                 std::to_string(++file_counter_) + file_suffix_;
+                 std::to_string(++file_counter_) + file_suffix_ + compression_suffix_;
     const std::string final_path = directory + "/" + file->name;
     if (!in_use_suffix_.empty() && Exists(final_path)) continue;
     file->in_use_path = final_path + in_use_suffix_;
@@ -362,8 +392,18 @@ Result<std::unique_ptr<FileRollSink::OpenFile>> FileRollSink::Open(const std::st
 }
 
 Status FileRollSink::Flush(OpenFile& file) {
-  const char* data = file.pending.data();
-  size_t left = file.pending.size();
+  std::string compressed;
+  const std::string* out = &file.pending;
+  if (compression_suffix_ != "") {
+    // One complete gzip member / zstd frame per write: a reader decompresses the concatenation,
+    // and truncating at a batch's first offset still leaves whole members.
+    if (Status s = CompressMember(compression_, file.pending, &compressed); !s.ok()) {
+      return s.Annotate("compressing for " + file.in_use_path);
+    }
+    out = &compressed;
+  }
+  const char* data = out->data();
+  size_t left = out->size();
   while (left > 0) {
     const ssize_t n = pwrite(file.fd, data, left, file.written);
     if (n < 0) {
@@ -389,6 +429,10 @@ Status FileRollSink::Start() {
   if (round_value_ < 1 || round_value_ > most) {
     return Status::InvalidArgument("file_roll: roundValue must be between 1 and " +
                                    std::to_string(most) + " for roundUnit " + round_unit_name_);
+  }
+  if (compression_ != "none" && compression_ != "gzip" && compression_ != "zstd") {
+    return Status::InvalidArgument("file_roll: compression must be none, gzip or zstd, not " +
+                                   compression_);
   }
   if (serializer_name_ != "text" && serializer_name_ != "json") {
     return Status::InvalidArgument("file_roll: serializer must be text or json, not " +
@@ -541,7 +585,7 @@ void FileRollSink::Finalize(OpenFile& file) {
         return;
       }
       file.name = file_prefix_ + std::to_string(file.created_ms) + "-" +
-                  std::to_string(++file_counter_) + file_suffix_;
+                  std::to_string(++file_counter_) + file_suffix_ + compression_suffix_;
       final_path = file.directory + "/" + file.name;
     }
   }

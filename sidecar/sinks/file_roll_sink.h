@@ -130,6 +130,8 @@ class FileRollSink final : public Sink {
   const int round_value_;
   const std::string round_unit_name_;
   const std::string serializer_name_;
+  const std::string compression_;         // none | gzip | zstd
+  const std::string compression_suffix_;  // "", ".gz", ".zst"
   RoundUnit round_unit_ = RoundUnit::kSecond;
   Serializer serializer_ = Serializer::kText;
 

@@ -525,3 +525,42 @@ TEST(FileRollSinkTest, IsRegisteredAsFileRoll) {
 
 }  // namespace
 }  // namespace acequia::sidecar
+
+namespace acequia::sidecar {
+namespace {
+
+// gzip -dc / zstd -dc of every closed file under `dir`, concatenated in name order.
+std::string DecompressAll(const std::string& dir, const std::string& tool) {
+  std::string out;
+  for (const auto& path : testing::ListFiles(dir)) {
+    FILE* pipe = ::popen((tool + " -dc '" + path + "' 2>&1").c_str(), "r");
+    char buffer[4096];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    ::pclose(pipe);
+  }
+  return out;
+}
+
+TEST(FileRollCompressionTest, EveryWriteIsAMemberTheRealToolsReadWhole) {
+  for (const std::string codec : {"gzip", "zstd"}) {
+    testing::TempDir dir;
+    FileRollSink sink(
+        FileRollConfig(dir.path(), ", compression: " + codec + ", rollInterval: 0s"));
+    ASSERT_TRUE(sink.Start().ok());
+    std::string expected;
+    for (int batch = 0; batch < 3; ++batch) {
+      auto events = Numbered(batch * 100, batch * 100 + 100);
+      for (const auto& e : events) expected += e.body + "\n";
+      ASSERT_TRUE(sink.Deliver(events).ok());
+    }
+    sink.Stop();
+    const auto files = testing::ListFiles(dir.path());
+    ASSERT_EQ(files.size(), 1u);
+    EXPECT_TRUE(EndsWith(files[0], codec == "gzip" ? ".log.gz" : ".log.zst")) << files[0];
+    EXPECT_EQ(DecompressAll(dir.path(), codec), expected) << codec;
+  }
+}
+
+}  // namespace
+}  // namespace acequia::sidecar
