@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <zlib.h>
 #include <zstd.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,8 +14,8 @@
 #include <utility>
 
 #include "common/logging.h"
+#include "sidecar/core/event_json.h"
 #include "sidecar/core/registry.h"
-#include "sidecar/sinks/http_sink.h"
 
 namespace acequia::sidecar {
 namespace {
@@ -102,16 +101,6 @@ void AppendSanitized(const std::string& value, std::string* out) {
     if (p[0] == '.' && p[1] == '.') p[0] = p[1] = '_';
   }
   if (end - begin == 1 && *begin == '.') *begin = '_';
-}
-
-// The same encoding as the http sink's json format (its Base64 is private to http_sink.cc).
-std::string Base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(bytes.data()),
-                                static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
 }
 
 }  // namespace
@@ -317,17 +306,8 @@ void FileRollSink::Serialize(const Event& event, std::string* out) const {
     out->push_back('\n');
     return;
   }
-  nlohmann::ordered_json item = nlohmann::ordered_json::object();
-  nlohmann::ordered_json headers = nlohmann::ordered_json::object();
-  for (const auto& [key, value] : event.headers) headers[key] = value;
-  item["headers"] = std::move(headers);
-  if (HttpSink::IsValidUtf8(event.body)) {
-    item["body"] = event.body;
-  } else {
-    item["body"] = Base64(event.body);
-    item["encoding"] = "base64";
-  }
-  out->append(item.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  out->append(EventToJson(event).dump(-1, ' ', false,
+                                      nlohmann::ordered_json::error_handler_t::replace));
   out->push_back('\n');
 }
 

@@ -64,7 +64,6 @@ class HttpSink final : public Sink {
   // The request bodies; public for tests.
   static std::string EncodeJson(std::span<const Event> events);
   static std::string EncodeText(std::span<const Event> events);
-  static bool IsValidUtf8(std::string_view text);
 
  private:
   // One of Flume's per-status overrides: the exact code wins over its class ("4XX").

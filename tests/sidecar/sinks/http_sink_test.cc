@@ -8,6 +8,7 @@
 #include <set>
 
 #include "sidecar/channels/memory_channel.h"
+#include "sidecar/core/event_json.h"
 #include "sidecar/core/sink_runner.h"
 #include "tests/sidecar/sinks/http_sink_receiver.h"
 #include "tests/support/component_configs.h"
@@ -53,12 +54,12 @@ TEST(HttpSinkEncodingTest, JsonIsWhatTheHttpSourceReadsAndBinaryBodiesAreBase64)
 }
 
 TEST(HttpSinkEncodingTest, Utf8Validation) {
-  EXPECT_TRUE(HttpSink::IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(HttpSink::IsValidUtf8("\xe2\x82\xac \xf0\x9f\x98\x80"));  // € 😀
-  EXPECT_FALSE(HttpSink::IsValidUtf8("\xc0\xaf"));                      // overlong '/'
-  EXPECT_FALSE(HttpSink::IsValidUtf8("\xed\xa0\x80"));                  // a surrogate
-  EXPECT_FALSE(HttpSink::IsValidUtf8("\xe2\x82"));                      // cut short
-  EXPECT_FALSE(HttpSink::IsValidUtf8("\x80"));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("\xe2\x82\xac \xf0\x9f\x98\x80"));  // € 😀
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));                      // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));                  // a surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));                      // cut short
+  EXPECT_FALSE(IsValidUtf8("\x80"));
 }
 
 TEST(HttpSinkConfigTest, BadEndpointsAndStatusKeysAreRejectedWithTheirField) {
