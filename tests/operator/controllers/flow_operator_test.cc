@@ -7,7 +7,6 @@
 
 #include "api/flow.h"
 #include "common/status.h"
-#include "operator/kube/yaml_json.h"
 #include "tests/operator/controllers/support/operator_harness.h"
 #include "tests/support/net_client.h"
 
@@ -307,22 +306,8 @@ namespace {
 // The chart and the binary agree: the operator starts with exactly the arguments the chart's
 // Deployment gives it (listen addresses moved to free loopback ports) and reconciles.
 TEST(FlowOperatorTest, StartsWithTheChartsArguments) {
-  int code = 0;
-  std::string rendered;
-  {
-    FILE* pipe = ::popen((std::string(ACEQUIA_SOURCE_DIR) + "/.tools/bin/helm template acequia " +
-                          ACEQUIA_SOURCE_DIR + "/helm/acequia --namespace default 2>&1")
-                             .c_str(),
-                         "r");
-    ASSERT_NE(pipe, nullptr);
-    char buffer[4096];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) rendered.append(buffer, n);
-    code = ::pclose(pipe);
-  }
-  ASSERT_EQ(code, 0) << rendered;
-  auto documents = acequia::kube::ParseYamlDocuments(rendered);
-  ASSERT_TRUE(documents.ok());
+  auto documents = ChartObjects("default");
+  ASSERT_TRUE(documents.ok()) << documents.status().ToString();
   std::vector<std::string> args;
   for (const auto& doc : *documents) {
     if (doc.value("kind", "") != "Deployment") continue;

@@ -85,15 +85,19 @@ bool Contains(const Json& list, const std::string& value) {
 
 }  // namespace
 
-Result<std::vector<Json>> ChartRbacRules(const std::string& extra_helm_args) {
+Result<std::vector<Json>> ChartObjects(const std::string& ns,
+                                       const std::string& extra_helm_args) {
   const std::string source = ACEQUIA_SOURCE_DIR;
   int code = 0;
   std::string rendered = RunCommand(source + "/.tools/bin/helm template acequia " + source +
-                                        "/helm/acequia --namespace acequia-system " +
-                                        extra_helm_args,
+                                        "/helm/acequia --namespace " + ns + " " + extra_helm_args,
                                     &code);
   if (code != 0) return Status::Internal("helm template failed: " + rendered);
-  auto documents = acequia::kube::ParseYamlDocuments(rendered);
+  return acequia::kube::ParseYamlDocuments(rendered);
+}
+
+Result<std::vector<Json>> ChartRbacRules(const std::string& extra_helm_args) {
+  auto documents = ChartObjects("acequia-system", extra_helm_args);
   if (!documents.ok()) return documents.status();
   std::vector<Json> rules;
   for (const auto& doc : *documents) {

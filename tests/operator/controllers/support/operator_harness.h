@@ -36,6 +36,9 @@ struct RbacRequest {
   std::string ToString() const { return verb + " " + (group.empty() ? "core" : group) + "/" + resource; }
 };
 
+// Every object `helm template` renders from helm/acequia (release "acequia", namespace `ns`).
+Result<std::vector<Json>> ChartObjects(const std::string& ns = "acequia-system",
+                                       const std::string& extra_helm_args = "");
 // The rules of every ClusterRole and Role the chart renders with its default values.
 Result<std::vector<Json>> ChartRbacRules(const std::string& extra_helm_args = "");
 // Whether one of `rules` grants `request`.
