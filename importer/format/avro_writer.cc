@@ -1,14 +1,12 @@
 #include "importer/format/avro_writer.h"
 
-#include <snappy.h>
-#include <zlib.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <set>
+
+#include "common/avro_container.h"
 
 namespace acequia::importer {
 namespace {
@@ -46,19 +44,8 @@ const char* TypeName(AvroType t) {
   return "string";
 }
 
-void PutLong(std::string* out, int64_t v) {
-  uint64_t z = (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
-  while (z >= 0x80) {
-    out->push_back(static_cast<char>((z & 0x7F) | 0x80));
-    z >>= 7;
-  }
-  out->push_back(static_cast<char>(z));
-}
-
-void PutBytes(std::string* out, std::string_view bytes) {
-  PutLong(out, static_cast<int64_t>(bytes.size()));
-  out->append(bytes);
-}
+using avro::PutBytes;
+using avro::PutLong;
 
 std::string AvroName(const std::string& name) {
   std::string out;
@@ -86,8 +73,10 @@ Result<std::unique_ptr<AvroWriter>> AvroWriter::Create(std::vector<Column> colum
     return Status::InvalidArgument("avro compression " + codec +
                                    " is not supported (use none, deflate or snappy)");
   }
-  return std::unique_ptr<AvroWriter>(
-      new AvroWriter(std::move(columns), codec == "none" ? "null" : codec, file));
+  const avro::Codec avro_codec = codec == "deflate"  ? avro::Codec::kDeflate
+                                 : codec == "snappy" ? avro::Codec::kSnappy
+                                                     : avro::Codec::kNull;
+  return std::unique_ptr<AvroWriter>(new AvroWriter(std::move(columns), avro_codec, file));
 }
 
 Result<std::unique_ptr<AvroWriter>> AvroWriter::ForEncodedRecords(std::string schema,
@@ -107,8 +96,8 @@ Status AvroWriter::AppendEncoded(std::string_view record) {
   return Status::Ok();
 }
 
-AvroWriter::AvroWriter(std::vector<Column> columns, std::string codec, OutputFile& file)
-    : columns_(std::move(columns)), codec_(std::move(codec)), file_(file) {
+AvroWriter::AvroWriter(std::vector<Column> columns, avro::Codec codec, OutputFile& file)
+    : columns_(std::move(columns)), codec_(codec), file_(file) {
   nlohmann::json fields = nlohmann::json::array();
   std::set<std::string> used;
   for (const auto& c : columns_) {
@@ -126,8 +115,7 @@ AvroWriter::AvroWriter(std::vector<Column> columns, std::string codec, OutputFil
       {"namespace", "io.acequia"},
       {"fields",
        fields}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::random_device rd;
-  for (int i = 0; i < 16; ++i) sync_.push_back(static_cast<char>(rd() & 0xFF));
+  sync_ = avro::NewSyncMarker();
 }
 
 void AvroWriter::Append(std::optional<std::string_view> value) {
@@ -208,44 +196,10 @@ Status AvroWriter::WriteBlock() {
   std::string out;
   if (!header_written_) {
     header_written_ = true;
-    out.append("Obj\x01", 4);
-    PutLong(&out, 2);
-    PutBytes(&out, "avro.schema");
-    PutBytes(&out, schema_);
-    PutBytes(&out, "avro.codec");
-    PutBytes(&out, codec_);
-    PutLong(&out, 0);
-    out += sync_;
+    avro::AppendHeader(schema_, codec_, sync_, &out);
   }
   if (block_rows_ > 0) {
-    std::string data;
-    if (codec_ == "deflate") {
-      z_stream z{};
-      if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        return Status::Internal("zlib: deflateInit2 failed");
-      }
-      data.resize(deflateBound(&z, static_cast<uLong>(block_.size())));
-      z.next_in = reinterpret_cast<Bytef*>(block_.data());
-      z.avail_in = static_cast<uInt>(block_.size());
-      z.next_out = reinterpret_cast<Bytef*>(data.data());
-      z.avail_out = static_cast<uInt>(data.size());
-      int rc = deflate(&z, Z_FINISH);
-      data.resize(data.size() - z.avail_out);
-      deflateEnd(&z);
-      if (rc != Z_STREAM_END) return Status::Internal("zlib: deflate failed");
-    } else if (codec_ == "snappy") {
-      // Avro's snappy framing: the raw snappy block, then the CRC-32 (zlib's, big-endian) of the
-      // uncompressed data.
-      snappy::Compress(block_.data(), block_.size(), &data);
-      const uLong crc = crc32(0L, reinterpret_cast<const Bytef*>(block_.data()),
-                              static_cast<uInt>(block_.size()));
-      for (int shift = 24; shift >= 0; shift -= 8) data += static_cast<char>((crc >> shift) & 0xff);
-    } else {
-      data.swap(block_);
-    }
-    PutLong(&out, block_rows_);
-    PutBytes(&out, data);
-    out += sync_;
+    if (Status s = avro::AppendBlock(codec_, block_rows_, block_, sync_, &out); !s.ok()) return s;
     block_.clear();
     block_rows_ = 0;
   }

@@ -1,7 +1,5 @@
-// Avro object container files (Avro 1.x spec), written by hand on top of OutputFile: the header
-// (magic "Obj\1", metadata avro.schema + avro.codec, a 16-byte sync marker), then blocks of rows
-// (row count, byte size, the rows — raw or raw-deflated — and the sync marker), a block per
-// ~64 KiB of rows. The schema is one record whose fields are the columns, each a union
+// Avro object container files (common/avro_container) written on top of OutputFile: the header,
+// then a block per ~64 KiB of rows. The schema is one record whose fields are the columns, each a union
 // ["null", T]: long for integers, double for floats, boolean, bytes (PostgreSQL's "\x…" text
 // decoded), string for everything else (decimals, dates and timestamps as their database text,
 // as Sqoop does by default). Column names are made valid Avro names ([A-Za-z_][A-Za-z0-9_]*).
@@ -11,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/avro_container.h"
 #include "importer/format/record_writer.h"
 
 namespace acequia::importer {
@@ -40,11 +39,11 @@ class AvroWriter : public RecordWriter {
   const std::string& schema() const { return schema_; }
 
  private:
-  AvroWriter(std::vector<Column> columns, std::string codec, OutputFile& file);
+  AvroWriter(std::vector<Column> columns, avro::Codec codec, OutputFile& file);
   Status WriteBlock();
 
   std::vector<Column> columns_;
-  std::string codec_;  // null | deflate | snappy
+  avro::Codec codec_;
   OutputFile& file_;
   std::string schema_;
   std::string sync_;

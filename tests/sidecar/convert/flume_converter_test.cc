@@ -280,7 +280,7 @@ a1.channels.c1.type = memory
 a1.sinks.k1.type = file_roll
 a1.sinks.k1.channel = c1
 a1.sinks.k1.sink.directory = /out
-a1.sinks.k1.sink.serializer = avro_event
+a1.sinks.k1.sink.serializer = HEADER_AND_TEXT
 )");
   EXPECT_TRUE(HasIssue(c,
                        "agent.properties:6: a1.sources.r1.deserializer: unsupported value "
@@ -290,8 +290,32 @@ a1.sinks.k1.sink.serializer = avro_event
       << Issues(c);
   EXPECT_TRUE(HasIssue(c,
                        "agent.properties:12: a1.sinks.k1.sink.serializer: unsupported value "
-                       "\"avro_event\" (only TEXT, what Acequia does)"))
+                       "\"HEADER_AND_TEXT\" (supported: TEXT, avro_event, "
+                       "org.apache.flume.serialization.FlumeEventAvroEventSerializer$Builder)"))
       << Issues(c);
+}
+
+TEST(FlumeConverterTest, AvroEventSerializerKeepsItsCodecAndBlockSize) {
+  auto c = Convert(R"(a1.sources = r1
+a1.channels = c1
+a1.sinks = k1
+a1.sources.r1.type = seq
+a1.sources.r1.channels = c1
+a1.channels.c1.type = memory
+a1.sinks.k1.type = file_roll
+a1.sinks.k1.channel = c1
+a1.sinks.k1.sink.directory = /out
+a1.sinks.k1.sink.serializer = avro_event
+a1.sinks.k1.sink.serializer.compressionCodec = snappy
+a1.sinks.k1.sink.serializer.syncIntervalBytes = 4096000
+)");
+  EXPECT_EQ(Issues(c), "") << "nothing dropped";
+  auto flow = api::ParseFlow(c.manifest);
+  ASSERT_TRUE(flow.flow) << api::JoinErrors(flow.errors) << "\n" << c.manifest;
+  const auto& sink = flow.flow->spec.sinks.at(0);
+  EXPECT_EQ(sink.properties.GetString("serializer"), "avro_event");
+  EXPECT_EQ(sink.properties.GetString("compression"), "snappy");
+  EXPECT_EQ(sink.properties.GetSize("syncIntervalBytes"), 4096000);
 }
 
 TEST(FlumeConverterTest, TaildirPatternsBecomeGlobs) {
