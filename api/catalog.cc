@@ -1,5 +1,7 @@
 #include "api/catalog.h"
 
+#include <re2/re2.h>
+
 #include <array>
 
 namespace acequia::api {
@@ -8,6 +10,43 @@ namespace {
 using P = PropertySpec;
 using T = PropertyType;
 constexpr int64_t kMaxPort = 65535;
+// The keys of the http sink's per-status maps: an exact code or a class.
+constexpr std::string_view kStatusKeyPattern = "[1-5]([0-9][0-9]|[Xx][Xx])";
+constexpr std::string_view kStatusKeyHint =
+    "a status code such as \"503\" or a class such as \"5XX\"";
+// HTTP header names (RFC 9110 tokens).
+constexpr std::string_view kHeaderNamePattern = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+constexpr std::string_view kHeaderNameHint = "an HTTP header name (a token: no spaces or ':')";
+
+// http: the endpoint is an http(s) URL with a host; header values hold no line break.
+std::vector<FieldError> HttpSinkRules(const PropertyValues& values) {
+  static const re2::RE2 kUrl(
+      R"(https?://([^/?#@\s]*@)?(\[[0-9A-Fa-f:.]+\]|[^/?#:@\[\]\s]+)(:[0-9]{1,5})?([/?#]\S*)?)");
+  std::vector<FieldError> errors;
+  if (!re2::RE2::FullMatch(values.GetString("endpoint"), kUrl)) {
+    errors.push_back({"endpoint",
+                      "expected an http:// or https:// URL naming a host, such as "
+                      "https://collector:8080/events"});
+  }
+  for (const auto& [name, value] : values.GetMap("headers")) {
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      errors.push_back({"headers", "the value of \"" + name + "\" holds a line break"});
+    }
+  }
+  return errors;
+}
+
+// file_roll: deflate and snappy are Avro block codecs.
+std::vector<FieldError> FileRollRules(const PropertyValues& values) {
+  const std::string& compression = values.GetString("compression");
+  if (values.GetString("serializer") != "avro_event" &&
+      (compression == "deflate" || compression == "snappy")) {
+    return {{"compression", compression +
+                                " compresses Avro blocks: it needs serializer avro_event (use gzip "
+                                "or zstd to compress text or json)"}};
+  }
+  return {};
+}
 
 const std::vector<ComponentType>& Sources() {
   static const std::vector<ComponentType> kSources = {
@@ -441,8 +480,9 @@ const std::vector<ComponentType>& Sinks() {
        }},
       {ComponentKind::kSink,
        "file_roll",
-       "Writes events, one per line (the body, or a JSON object with serializer json), to files "
-       "under directory, and rolls them by time, size, count or idleness. A file is written as "
+       "Writes events to files under directory — one per line (the body, or a JSON object with "
+       "serializer json) or as Avro records (serializer avro_event) — and rolls them by time, "
+       "size, count or idleness. A file is written as "
        "<prefix><start-ms>-<n><suffix><inUseSuffix> and renamed without inUseSuffix when closed, "
        "so readers never see a partial file.",
        {
@@ -490,22 +530,32 @@ const std::vector<ComponentType>& Sinks() {
              "text",
              "text: each body followed by a newline; json: one {\"headers\": {...}, \"body\": "
              "\"...\"} object per line (a body that is not valid UTF-8 is base64-encoded, with "
-             "\"encoding\": \"base64\").",
+             "\"encoding\": \"base64\"); avro_event: an Avro object container file of Flume's "
+             "Event records ({headers: map<string>, body: bytes}), a block per batch, which any "
+             "Avro reader opens.",
              false,
              std::nullopt,
              std::nullopt,
-             {"text", "json"}},
+             {"text", "json", "avro_event"}},
            P{"compression",
              T::kString,
              "none",
-             "gzip or zstd: every write is one complete gzip member or zstd frame (a file is a "
-             "valid concatenation that gzip -dc or zstd -dc reads whole, and a failed batch is "
-             "still cut away at its boundary); the file name gets .gz or .zst after fileSuffix.",
+             "With text and json, gzip or zstd compress the file: every write is one complete "
+             "gzip member or zstd frame (gzip -dc or zstd -dc reads the file whole, and a failed "
+             "batch is still cut away at its boundary); the file name gets .gz or .zst after "
+             "fileSuffix. With avro_event the codec compresses each Avro block instead and the "
+             "file stays one Avro container: gzip or deflate (Avro's deflate), zstd (Avro's "
+             "zstandard) or snappy (avro_event only).",
              false,
              std::nullopt,
              std::nullopt,
-             {"none", "gzip", "zstd"}},
-       }},
+             {"none", "gzip", "zstd", "deflate", "snappy"}},
+           P{"syncIntervalBytes", T::kSize, "2Mi",
+             "avro_event: a batch whose records pass this many bytes is written as several Avro "
+             "blocks of about this size (Flume's serializer.syncIntervalBytes).",
+             false, 1024, 64 << 20},
+       },
+       FileRollRules},
       {ComponentKind::kSink,
        "http",
        "POSTs each batch to an HTTP or HTTPS endpoint (Flume's HTTP sink): format json sends a "
@@ -530,7 +580,8 @@ const std::vector<ComponentType>& Sinks() {
            P{"contentType", T::kString, "",
              "Content-Type of the requests (empty: application/json for json, text/plain; "
              "charset=utf-8 for text)."},
-           P{"headers", T::kStringMap, "{}", "Extra request headers, e.g. {X-Tenant: shop}."},
+           P{"headers", T::kStringMap, "{}", "Extra request headers, e.g. {X-Tenant: shop}.", false,
+             std::nullopt, std::nullopt, {}, kHeaderNamePattern, kHeaderNameHint},
            P{"batchSize", T::kInt, "100", "Most events taken per transaction and sent per request.",
              false, 1, 1'000'000},
            P{"connectTimeout", T::kDuration, "5s",
@@ -554,13 +605,17 @@ const std::vector<ComponentType>& Sinks() {
              "Count a dropped batch's events as drained too, unless incrementMetrics overrides "
              "it."},
            P{"backoff", T::kBoolMap, "{}",
-             "Per status code (\"503\") or class (\"5XX\"): whether to back off."},
+             "Per status code (\"503\") or class (\"5XX\"): whether to back off.", false,
+             std::nullopt, std::nullopt, {}, kStatusKeyPattern, kStatusKeyHint},
            P{"rollback", T::kBoolMap, "{}",
              "Per status code (\"400\") or class (\"4XX\"): whether to roll back (true) or drop "
-             "(false) the batch."},
+             "(false) the batch.",
+             false, std::nullopt, std::nullopt, {}, kStatusKeyPattern, kStatusKeyHint},
            P{"incrementMetrics", T::kBoolMap, "{}",
-             "Per status code or class: whether a dropped batch counts as drained."},
-       }},
+             "Per status code or class: whether a dropped batch counts as drained.", false,
+             std::nullopt, std::nullopt, {}, kStatusKeyPattern, kStatusKeyHint},
+       },
+       HttpSinkRules},
       {ComponentKind::kSink,
        "forward",
        "Sends events to another agent's forward source (agent-to-agent, Flume's avro sink role) "

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/field_error.h"
 #include "api/property.h"
 
 namespace acequia::api {
@@ -17,11 +18,16 @@ enum class ComponentKind { kSource, kChannel, kSink, kInterceptor, kSelector, kS
 
 std::string_view ComponentKindName(ComponentKind kind);  // "source", "channel", …
 
+// Rules that tie a type's properties together (file_roll: snappy only with avro_event): run on
+// a component whose properties all parsed, each error's path naming the property it is about.
+using PropertyRules = std::vector<FieldError> (*)(const PropertyValues& values);
+
 struct ComponentType {
   ComponentKind kind;
   std::string_view name;
   std::string_view description;
   std::vector<PropertySpec> properties;
+  PropertyRules rules = nullptr;
 
   const PropertySpec* Find(std::string_view property) const;
 };

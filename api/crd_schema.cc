@@ -179,6 +179,11 @@ Json MergedProperty(const std::vector<Declaration>& decls, size_t types_of_kind)
   } else if (!defaults.empty()) {
     description += " Default: " + Join(defaults, ", ") + ".";
   }
+  if (!decls.front().spec->key_hint.empty()) {
+    // Checked by the operator's validator (webhook, status): a CEL rule over map keys cannot be
+    // bounded for the API server's cost estimate.
+    description += " Keys: " + std::string(decls.front().spec->key_hint) + ".";
+  }
   if (!required_by.empty()) description += " Required by: " + Join(required_by, ", ") + ".";
   if (decls.size() < types_of_kind) {
     std::vector<std::string> takers;

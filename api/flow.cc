@@ -55,13 +55,20 @@ bool ParseComponent(const YAML::Node& node, ComponentKind kind, const std::strin
     }
     props_out->Set(key, std::move(value).value());
   }
+  bool complete = present.size() == props_out->all().size();
   for (const auto& spec : def->properties) {
     if (props_out->Has(spec.name) || present.count(std::string(spec.name))) continue;
     if (spec.required) {
       check.Error(FieldPath(path, spec.name), "required by " + kind_name + " type " + Quote(*type));
+      complete = false;
     } else if (spec.default_value) {
       auto value = ParsePropertyText(spec, *spec.default_value);
       if (value.ok()) props_out->Set(std::string(spec.name), std::move(value).value());
+    }
+  }
+  if (complete && def->rules != nullptr) {
+    for (const auto& error : def->rules(*props_out)) {
+      check.Error(FieldPath(path, error.path), error.message);
     }
   }
   return true;

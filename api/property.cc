@@ -145,6 +145,20 @@ Result<PropertyValue> ParseScalar(const PropertySpec& spec, std::string_view tex
   return Status::Internal("unhandled property type");
 }
 
+// The first key of a map node that does not match spec.key_pattern, as an error.
+Status CheckMapKeys(const PropertySpec& spec, const YAML::Node& node) {
+  if (spec.key_pattern.empty()) return Status::Ok();
+  const re2::RE2 pattern(re2::StringPiece(spec.key_pattern.data(), spec.key_pattern.size()));
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (!re2::RE2::FullMatch(key, pattern)) {
+      return Status::InvalidArgument("key \"" + key + "\": expected " +
+                                     std::string(spec.key_hint));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string_view PropertyTypeName(PropertyType type) {
@@ -215,6 +229,7 @@ Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::N
     }
     case PropertyType::kStringMap: {
       if (!node.IsMap()) return Status::InvalidArgument("expected a map, got " + Describe(node));
+      if (Status keys = CheckMapKeys(spec, node); !keys.ok()) return keys;
       std::map<std::string, std::string> map;
       for (const auto& kv : node) {
         if (!kv.second.IsScalar()) {
@@ -227,6 +242,7 @@ Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::N
     }
     case PropertyType::kListMap: {
       if (!node.IsMap()) return Status::InvalidArgument("expected a map, got " + Describe(node));
+      if (Status keys = CheckMapKeys(spec, node); !keys.ok()) return keys;
       ListMap map;
       PropertySpec list_spec = spec;
       list_spec.type = PropertyType::kStringList;
@@ -243,6 +259,7 @@ Result<PropertyValue> ParsePropertyValue(const PropertySpec& spec, const YAML::N
     case PropertyType::kIntMap:
     case PropertyType::kBoolMap: {
       if (!node.IsMap()) return Status::InvalidArgument("expected a map, got " + Describe(node));
+      if (Status keys = CheckMapKeys(spec, node); !keys.ok()) return keys;
       PropertySpec value_spec = spec;
       value_spec.type =
           spec.type == PropertyType::kIntMap ? PropertyType::kInt : PropertyType::kBool;

@@ -47,6 +47,10 @@ struct PropertySpec {
   std::optional<int64_t> min = std::nullopt;  // for kInt and kSize
   std::optional<int64_t> max = std::nullopt;
   std::vector<std::string_view> one_of = {};  // allowed values for kString
+  // For the map types: an RE2 pattern every key must match in full, and how to say what it
+  // expects in an error ("a status code such as \"503\" or a class such as \"5XX\"").
+  std::string_view key_pattern = {};
+  std::string_view key_hint = {};
 };
 
 using ListMap = std::map<std::string, std::vector<std::string>>;

@@ -34,6 +34,7 @@ std::string TypeOf(const PropertySpec& p) {
   } else if (p.min) {
     type += " (≥ " + std::to_string(*p.min) + ")";
   }
+  if (!p.key_hint.empty()) type += "; keys: " + std::string(p.key_hint);
   return type;
 }
 

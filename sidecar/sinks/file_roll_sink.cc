@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -22,6 +23,10 @@ namespace {
 
 // A batch's buffer for one file is written early once it grows past this, to bound memory.
 constexpr size_t kFlushBytes = 4 << 20;
+// Flume's Event record, as its avro_event serializer writes it.
+constexpr std::string_view kEventSchema =
+    R"({"type":"record","name":"Event","fields":[{"name":"headers","type":{"type":"map",)"
+    R"("values":"string"}},{"name":"body","type":"bytes"}]})";
 // Buffers bigger than this are released after their batch instead of being kept for the next.
 constexpr size_t kKeptBufferBytes = 1 << 20;
 constexpr int kMaxNameAttempts = 1000;
@@ -124,12 +129,21 @@ FileRollSink::FileRollSink(const api::SinkConfig& config)
       round_unit_name_(config.properties.GetString("roundUnit")),
       serializer_name_(config.properties.GetString("serializer")),
       compression_(config.properties.GetString("compression")),
-      compression_suffix_(compression_ == "gzip"   ? ".gz"
-                          : compression_ == "zstd" ? ".zst"
-                                                   : "") {
+      flush_bytes_(kFlushBytes) {
   if (round_unit_name_ == "minute") round_unit_ = RoundUnit::kMinute;
   if (round_unit_name_ == "hour") round_unit_ = RoundUnit::kHour;
   if (serializer_name_ == "json") serializer_ = Serializer::kJson;
+  if (serializer_name_ == "avro_event") {
+    serializer_ = Serializer::kAvroEvent;
+    avro_codec_ = compression_ == "gzip" || compression_ == "deflate" ? avro::Codec::kDeflate
+                  : compression_ == "zstd"                            ? avro::Codec::kZstandard
+                  : compression_ == "snappy"                          ? avro::Codec::kSnappy
+                                                                      : avro::Codec::kNull;
+    flush_bytes_ = std::min(
+        kFlushBytes, static_cast<size_t>(config.properties.GetSize("syncIntervalBytes")));
+  } else {
+    compression_suffix_ = compression_ == "gzip" ? ".gz" : compression_ == "zstd" ? ".zst" : "";
+  }
   for (const auto& segment : segments_) {
     using Kind = Segment::Kind;
     if (segment.kind == Kind::kLiteral) continue;
@@ -306,6 +320,19 @@ void FileRollSink::Serialize(const Event& event, std::string* out) const {
     out->push_back('\n');
     return;
   }
+  if (serializer_ == Serializer::kAvroEvent) {
+    // headers: a map (one block of pairs, then the zero count that ends it); body: bytes.
+    if (event.headers.size() > 0) {
+      avro::PutLong(out, static_cast<int64_t>(event.headers.size()));
+      for (const auto& [key, value] : event.headers) {
+        avro::PutBytes(out, key);
+        avro::PutBytes(out, value);
+      }
+    }
+    avro::PutLong(out, 0);
+    avro::PutBytes(out, event.body);
+    return;
+  }
   out->append(EventToJson(event).dump(-1, ' ', false,
                                       nlohmann::ordered_json::error_handler_t::replace));
   out->push_back('\n');
@@ -374,7 +401,18 @@ Result<std::unique_ptr<FileRollSink::OpenFile>> FileRollSink::Open(const std::st
 Status FileRollSink::Flush(OpenFile& file) {
   std::string compressed;
   const std::string* out = &file.pending;
-  if (compression_suffix_ != "") {
+  if (serializer_ == Serializer::kAvroEvent) {
+    if (file.written == 0) {
+      file.sync = avro::NewSyncMarker();
+      avro::AppendHeader(kEventSchema, avro_codec_, file.sync, &compressed);
+    }
+    if (Status s = avro::AppendBlock(avro_codec_, file.pending_events, file.pending, file.sync,
+                                     &compressed);
+        !s.ok()) {
+      return s.Annotate("writing an Avro block for " + file.in_use_path);
+    }
+    out = &compressed;
+  } else if (compression_suffix_ != "") {
     // One complete gzip member / zstd frame per write: a reader decompresses the concatenation,
     // and truncating at a batch's first offset still leaves whole members.
     if (Status s = CompressMember(compression_, file.pending, &compressed); !s.ok()) {
@@ -395,6 +433,7 @@ Status FileRollSink::Flush(OpenFile& file) {
     file.written += n;
   }
   file.pending.clear();
+  file.pending_events = 0;
   return Status::Ok();
 }
 
@@ -410,13 +449,17 @@ Status FileRollSink::Start() {
     return Status::InvalidArgument("file_roll: roundValue must be between 1 and " +
                                    std::to_string(most) + " for roundUnit " + round_unit_name_);
   }
-  if (compression_ != "none" && compression_ != "gzip" && compression_ != "zstd") {
-    return Status::InvalidArgument("file_roll: compression must be none, gzip or zstd, not " +
-                                   compression_);
-  }
-  if (serializer_name_ != "text" && serializer_name_ != "json") {
-    return Status::InvalidArgument("file_roll: serializer must be text or json, not " +
+  if (serializer_name_ != "text" && serializer_name_ != "json" &&
+      serializer_name_ != "avro_event") {
+    return Status::InvalidArgument("file_roll: serializer must be text, json or avro_event, not " +
                                    serializer_name_);
+  }
+  if (compression_ != "none" && compression_ != "gzip" && compression_ != "zstd" &&
+      (serializer_ != Serializer::kAvroEvent ||
+       (compression_ != "deflate" && compression_ != "snappy"))) {
+    return Status::InvalidArgument("file_roll: compression " + compression_ +
+                                   " is not one of none, gzip, zstd (or, with avro_event, "
+                                   "deflate, snappy)");
   }
   return Status::Ok();
 }
@@ -432,13 +475,15 @@ Status FileRollSink::Deliver(std::span<const Event> events) {
       file->touched = true;
       file->bytes_before_batch = file->bytes;
       file->events_before_batch = file->events;
+      file->written_before_batch = file->written;
       touched_.push_back(file);
     }
     const size_t before = file->pending.size();
     Serialize(event, &file->pending);
     file->bytes += static_cast<int64_t>(file->pending.size() - before);
     ++file->events;
-    if (file->pending.size() >= kFlushBytes) {
+    ++file->pending_events;
+    if (file->pending.size() >= flush_bytes_) {
       status = Flush(*file);
       if (!status.ok()) break;
     }
@@ -478,6 +523,7 @@ void FileRollSink::CommitBatch() {
 void FileRollSink::AbortBatch() {
   for (OpenFile* file : touched_) {
     file->pending.clear();
+    file->pending_events = 0;
     if (file->created_in_batch) {  // nothing of it survives: remove the file
       close(file->fd);
       file->fd = -1;
@@ -487,15 +533,17 @@ void FileRollSink::AbortBatch() {
       }
       continue;
     }
-    if (file->written > file->bytes_before_batch) {
-      if (ftruncate(file->fd, file->bytes_before_batch) != 0) {
+    // On disk, what the batch wrote starts at written_before_batch (compressed or framed, this
+    // is not bytes_before_batch, which counts what was serialized).
+    if (file->written > file->written_before_batch) {
+      if (ftruncate(file->fd, file->written_before_batch) != 0) {
         LogMessage(LogLevel::kError, scope_)
             << "truncating " << file->in_use_path << " after a failed write: " << ErrnoText(errno);
       } else {
-        file->written = file->bytes_before_batch;
+        file->written = file->written_before_batch;
       }
     }
-    file->bytes = file->written;
+    file->bytes = file->bytes_before_batch;
     file->events = file->events_before_batch;
     file->touched = false;
   }

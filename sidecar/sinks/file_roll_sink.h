@@ -1,7 +1,10 @@
 // The file_roll sink (Flume's RollingFileSink, with the HDFS sink's path escapes and rolling):
 // writes each event to a file under `directory` — with serializer text its body followed by
 // '\n', with serializer json one {"headers": {...}, "body": "..."} object per line (a body that
-// is not valid UTF-8 is base64-encoded and marked "encoding": "base64", as the http sink does).
+// is not valid UTF-8 is base64-encoded and marked "encoding": "base64", as the http sink does),
+// with serializer avro_event as a record of Flume's Event schema in an Avro object container
+// file (common/avro_container): the header with the file's first write, then one block per
+// write, compressed by the codec `compression` names.
 // `directory` may hold the escapes
 // %Y %m %d %H %M %S (from the event's "timestamp" header in ms since the epoch, in the local time
 // zone; the current clock when the header is missing or useLocalTimeStamp is set), %{header}
@@ -16,9 +19,11 @@
 // arrives, and no existing file is ever overwritten. At most maxOpenFiles are open at once (the
 // least recently written one rolls first).
 //
-// A batch is appended to per-file buffers and written with one write per file; when a write
-// fails, every file the batch touched is truncated back to its length before the batch, so the
-// runner's retry does not duplicate lines.
+// A batch is appended to per-file buffers and written with one write per file (more for a
+// buffer that grows past 4 MiB, or past syncIntervalBytes with avro_event); when a write fails,
+// every file the batch touched is truncated back to its length before the batch, so the
+// runner's retry does not duplicate lines. Every write is whole on its own (a gzip member, a
+// zstd frame, an Avro block), so the truncated file stays readable.
 // Threading: every call comes from the sink's runner thread.
 #pragma once
 
@@ -31,6 +36,7 @@
 #include <vector>
 
 #include "api/flow.h"
+#include "common/avro_container.h"
 #include "sidecar/core/sink.h"
 
 namespace acequia::sidecar {
@@ -53,7 +59,7 @@ class FileRollSink final : public Sink {
  private:
   using Clock = std::chrono::steady_clock;
 
-  enum class Serializer { kText, kJson };
+  enum class Serializer { kText, kJson, kAvroEvent };
   enum class RoundUnit { kSecond, kMinute, kHour };
 
   // One piece of the directory pattern.
@@ -78,11 +84,14 @@ class FileRollSink final : public Sink {
     int64_t events = 0;
     int64_t written = 0;
     std::string pending;
+    int64_t pending_events = 0;
+    std::string sync;  // avro_event: the file's sync marker
     // Bookkeeping of the batch in flight, to undo it when a write fails.
     bool touched = false;
     bool created_in_batch = false;
     int64_t bytes_before_batch = 0;
     int64_t events_before_batch = 0;
+    int64_t written_before_batch = 0;
   };
 
   static std::vector<Segment> ParsePattern(const std::string& pattern);
@@ -130,8 +139,10 @@ class FileRollSink final : public Sink {
   const int round_value_;
   const std::string round_unit_name_;
   const std::string serializer_name_;
-  const std::string compression_;         // none | gzip | zstd
-  const std::string compression_suffix_;  // "", ".gz", ".zst"
+  const std::string compression_;  // none | gzip | zstd | deflate | snappy
+  std::string compression_suffix_;  // "", ".gz", ".zst" (text and json only)
+  avro::Codec avro_codec_ = avro::Codec::kNull;
+  size_t flush_bytes_;  // a file's buffer is written once it holds this much
   RoundUnit round_unit_ = RoundUnit::kSecond;
   Serializer serializer_ = Serializer::kText;
 

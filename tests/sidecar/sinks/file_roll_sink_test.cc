@@ -1,5 +1,6 @@
 #include "sidecar/sinks/file_roll_sink.h"
 
+#include <avro.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -12,6 +13,7 @@
 
 #include "api/field_error.h"
 #include "api/flow.h"
+#include "common/avro_container.h"
 #include "sidecar/core/registry.h"
 #include "tests/support/component_configs.h"
 #include "tests/support/test_env.h"
@@ -560,6 +562,276 @@ TEST(FileRollCompressionTest, EveryWriteIsAMemberTheRealToolsReadWhole) {
     EXPECT_TRUE(EndsWith(files[0], codec == "gzip" ? ".log.gz" : ".log.zst")) << files[0];
     EXPECT_EQ(DecompressAll(dir.path(), codec), expected) << codec;
   }
+}
+
+}  // namespace
+}  // namespace acequia::sidecar
+
+// ---- serializer avro_event ---------------------------------------------------------------
+
+namespace acequia::sidecar {
+namespace {
+
+struct FlumeEvent {
+  std::map<std::string, std::string> headers;
+  std::string body;
+  bool operator==(const FlumeEvent&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const FlumeEvent& e) {
+  out << "{";
+  for (const auto& [k, v] : e.headers) out << k << "=" << v << " ";
+  return out << "body=" << ::testing::PrintToString(e.body) << "}";
+}
+
+FlumeEvent ToFlumeEvent(const Event& event) {
+  FlumeEvent e;
+  for (const auto& [k, v] : event.headers) e.headers[k] = v;
+  e.body = event.body;
+  return e;
+}
+
+// Every record of an avro_event file with the project's own reader (every codec), and the
+// number of records in each block.
+std::vector<FlumeEvent> ReadAvroEvents(const std::string& path, std::vector<int64_t>* blocks,
+                                       avro::Header* header) {
+  const std::string file = ReadFile(path);
+  avro::Cursor cursor(file);
+  std::vector<FlumeEvent> events;
+  EXPECT_TRUE(avro::ReadHeader(&cursor, header).ok()) << path;
+  while (!cursor.done()) {
+    int64_t count = 0;
+    std::string objects;
+    Status s = avro::ReadBlock(&cursor, *header, &count, &objects);
+    if (!s.ok()) {
+      ADD_FAILURE() << path << ": " << s.message();
+      break;
+    }
+    if (blocks != nullptr) blocks->push_back(count);
+    avro::Cursor record(objects);
+    for (int64_t i = 0; i < count; ++i) {
+      FlumeEvent e;
+      int64_t pairs = 0;
+      while (record.Long(&pairs) && pairs != 0) {
+        if (pairs < 0) {
+          int64_t size = 0;
+          EXPECT_TRUE(record.Long(&size));
+          pairs = -pairs;
+        }
+        for (int64_t p = 0; p < pairs; ++p) {
+          std::string_view key, value;
+          EXPECT_TRUE(record.Bytes(&key) && record.Bytes(&value));
+          e.headers[std::string(key)] = std::string(value);
+        }
+      }
+      std::string_view body;
+      EXPECT_TRUE(record.Bytes(&body));
+      e.body = std::string(body);
+      events.push_back(std::move(e));
+    }
+    EXPECT_TRUE(record.done()) << "bytes after the last record of a block";
+  }
+  return events;
+}
+
+// The same with the reference C library (libavro), which has no zstandard codec.
+std::vector<FlumeEvent> ReadAvroEventsWithLibavro(const std::string& path) {
+  std::vector<FlumeEvent> events;
+  avro_file_reader_t reader;
+  if (avro_file_reader(path.c_str(), &reader) != 0) {
+    ADD_FAILURE() << "libavro cannot open " << path << ": " << avro_strerror();
+    return events;
+  }
+  avro_schema_t schema = avro_file_reader_get_writer_schema(reader);
+  avro_value_iface_t* iface = avro_generic_class_from_schema(schema);
+  avro_value_t record;
+  avro_generic_value_new(iface, &record);
+  while (avro_file_reader_read_value(reader, &record) == 0) {
+    FlumeEvent e;
+    avro_value_t headers, body;
+    avro_value_get_by_name(&record, "headers", &headers, nullptr);
+    avro_value_get_by_name(&record, "body", &body, nullptr);
+    size_t size = 0;
+    avro_value_get_size(&headers, &size);
+    for (size_t i = 0; i < size; ++i) {
+      avro_value_t value;
+      const char* key = nullptr;
+      avro_value_get_by_index(&headers, i, &value, &key);
+      const char* text = nullptr;
+      size_t length = 0;
+      avro_value_get_string(&value, &text, &length);
+      e.headers[key] = std::string(text, length - 1);  // length counts the NUL
+    }
+    const void* bytes = nullptr;
+    size_t length = 0;
+    avro_value_get_bytes(&body, &bytes, &length);
+    e.body = std::string(static_cast<const char*>(bytes), length);
+    events.push_back(std::move(e));
+  }
+  avro_value_decref(&record);
+  avro_value_iface_decref(iface);
+  avro_schema_decref(schema);
+  avro_file_reader_close(reader);
+  return events;
+}
+
+std::vector<Event> VariedEvents(int from, int to) {
+  std::vector<Event> events;
+  for (int i = from; i < to; ++i) {
+    if (i % 3 == 0) {
+      events.push_back(MakeEvent(std::string("bin\0\xff", 5) + std::to_string(i)));
+    } else {
+      events.push_back(MakeEvent("line-" + std::to_string(i),
+                                 {{"host", "web-" + std::to_string(i % 2)}, {"n", "é"}}));
+    }
+  }
+  return events;
+}
+
+TEST(FileRollAvroEventTest, WritesFlumeEventRecordsABlockPerBatchThatLibavroReads) {
+  TempDir dir;
+  FileRollSink sink(FileRollConfig(dir.path(), ", serializer: avro_event, fileSuffix: .avro"));
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<FlumeEvent> expected;
+  for (auto [from, to] : {std::pair{0, 2}, {2, 5}, {5, 6}}) {
+    auto events = VariedEvents(from, to);
+    for (const auto& e : events) expected.push_back(ToFlumeEvent(e));
+    ASSERT_TRUE(sink.Deliver(events).ok());
+  }
+  sink.Stop();
+  auto files = Closed(dir.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(EndsWith(files[0], ".avro")) << files[0];
+  std::vector<int64_t> blocks;
+  avro::Header header;
+  EXPECT_EQ(ReadAvroEvents(files[0], &blocks, &header), expected);
+  EXPECT_EQ(blocks, (std::vector<int64_t>{2, 3, 1})) << "one block per batch";
+  EXPECT_EQ(header.codec, avro::Codec::kNull);
+  EXPECT_EQ(nlohmann::json::parse(header.schema),
+            nlohmann::json::parse(R"({"type": "record", "name": "Event", "fields": [
+              {"name": "headers", "type": {"type": "map", "values": "string"}},
+              {"name": "body", "type": "bytes"}]})"))
+      << "Flume's avro_event schema, so Flume's readers take our files";
+  EXPECT_EQ(ReadAvroEventsWithLibavro(files[0]), expected);
+}
+
+TEST(FileRollAvroEventTest, CompressionChoosesTheBlockCodecAndTheFileStaysAvro) {
+  const std::vector<std::pair<std::string, avro::Codec>> cases = {
+      {"gzip", avro::Codec::kDeflate},
+      {"deflate", avro::Codec::kDeflate},
+      {"snappy", avro::Codec::kSnappy},
+      {"zstd", avro::Codec::kZstandard}};
+  for (const auto& [compression, codec] : cases) {
+    TempDir dir;
+    FileRollSink sink(FileRollConfig(
+        dir.path(), ", serializer: avro_event, compression: " + compression + ", rollSize: 1Gi"));
+    ASSERT_TRUE(sink.Start().ok()) << compression;
+    std::vector<FlumeEvent> expected;
+    for (int batch = 0; batch < 3; ++batch) {
+      auto events = VariedEvents(batch * 400, batch * 400 + 400);
+      for (const auto& e : events) expected.push_back(ToFlumeEvent(e));
+      ASSERT_TRUE(sink.Deliver(events).ok());
+    }
+    sink.Stop();
+    auto files = Closed(dir.path());
+    ASSERT_EQ(files.size(), 1u);
+    EXPECT_TRUE(EndsWith(files[0], ".log")) << "no .gz/.zst: the file is not a gzip stream";
+    avro::Header header;
+    EXPECT_EQ(ReadAvroEvents(files[0], nullptr, &header), expected) << compression;
+    EXPECT_EQ(header.codec, codec) << compression;
+    if (codec != avro::Codec::kZstandard) {
+      EXPECT_EQ(ReadAvroEventsWithLibavro(files[0]), expected) << compression;
+    }
+  }
+}
+
+TEST(FileRollAvroEventTest, SyncIntervalBytesCutsABigBatchIntoBlocks) {
+  TempDir dir;
+  FileRollSink sink(FileRollConfig(
+      dir.path(), ", serializer: avro_event, syncIntervalBytes: 1Ki, batchSize: 1000"));
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<Event> events;
+  for (int i = 0; i < 100; ++i) events.push_back(MakeEvent(std::string(98, 'a' + i % 26)));
+  ASSERT_TRUE(sink.Deliver(events).ok());
+  sink.Stop();
+  std::vector<int64_t> blocks;
+  avro::Header header;
+  auto read = ReadAvroEvents(Closed(dir.path()).at(0), &blocks, &header);
+  ASSERT_EQ(read.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(read[i].body, events[i].body);
+  // Each record encodes to 101 bytes: a block closes at the first record past 1,024 bytes.
+  EXPECT_EQ(blocks, (std::vector<int64_t>{11, 11, 11, 11, 11, 11, 11, 11, 11, 1}));
+}
+
+// The bodies a closed file holds, whatever its format.
+std::vector<std::string> Bodies(const std::string& path, const std::string& variant) {
+  std::string text;
+  if (variant.find("avro_event") != std::string::npos) {
+    avro::Header header;
+    std::vector<std::string> bodies;
+    for (auto& e : ReadAvroEvents(path, nullptr, &header)) bodies.push_back(e.body);
+    return bodies;
+  }
+  if (variant.find("gzip") != std::string::npos || variant.find("zstd") != std::string::npos) {
+    const std::string tool = variant.find("gzip") != std::string::npos ? "gzip" : "zstd";
+    FILE* pipe = ::popen((tool + " -dc '" + path + "' 2>&1").c_str(), "r");
+    char buffer[65536];
+    size_t n;
+    while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) text.append(buffer, n);
+    EXPECT_EQ(::pclose(pipe), 0) << tool << " -dc " << path << ": " << text.substr(0, 200);
+  } else {
+    text = ReadFile(path);
+  }
+  std::vector<std::string> bodies;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) bodies.push_back(line);
+  return bodies;
+}
+
+TEST(FileRollAvroEventTest, AFailedBatchIsCutAwayInEveryFormat) {
+  for (const std::string variant :
+       {"", ", compression: gzip", ", compression: zstd", ", serializer: avro_event",
+        ", serializer: avro_event, compression: zstd"}) {
+    TempDir tmp;
+    testing::WriteFile(tmp / "blocked", "a regular file, not a directory");
+    FileRollSink sink(FileRollConfig(tmp.path() + "/%{to}", variant));
+    ASSERT_TRUE(sink.Start().ok()) << variant;
+    std::vector<Event> first = {MakeEvent("kept", {{"to", "good"}})};
+    ASSERT_TRUE(sink.Deliver(first).ok());
+
+    // A body over the write buffer reaches the disk before the batch fails.
+    const std::string big(5 << 20, 'x');
+    std::vector<Event> failing = {MakeEvent(big, {{"to", "good"}}),
+                                  MakeEvent("y", {{"to", "new"}}),
+                                  MakeEvent("z", {{"to", "blocked"}})};
+    EXPECT_FALSE(sink.Deliver(failing).ok()) << variant;
+    EXPECT_TRUE(ListFiles(tmp / "new").empty()) << variant;
+
+    std::vector<Event> retry = {MakeEvent("y", {{"to", "good"}})};
+    ASSERT_TRUE(sink.Deliver(retry).ok()) << variant;
+    sink.Stop();
+    auto files = Closed(tmp / "good");
+    ASSERT_EQ(files.size(), 1u) << variant;
+    EXPECT_EQ(Bodies(files[0], variant), (std::vector<std::string>{"kept", "y"}))
+        << "variant \"" << variant << "\": the failed batch left nothing, the file reads whole";
+  }
+}
+
+TEST(FileRollAvroEventTest, TheCatalogueTiesAvroCodecsToAvroEvent) {
+  const std::string flow =
+      "sources: [{name: s, type: netcat, port: 7000, channels: [c]}]\n"
+      "channels: [{name: c, type: memory}]\n"
+      "sinks: [{name: k, type: file_roll, channel: c, directory: /tmp/x, ";
+  EXPECT_EQ(api::JoinErrors(api::ParseFlow(flow + "compression: snappy}]\n").errors),
+            "spec.sinks[0].compression: snappy compresses Avro blocks: it needs serializer "
+            "avro_event (use gzip or zstd to compress text or json)");
+  EXPECT_EQ(api::JoinErrors(
+                api::ParseFlow(flow + "serializer: json, compression: deflate}]\n").errors),
+            "spec.sinks[0].compression: deflate compresses Avro blocks: it needs serializer "
+            "avro_event (use gzip or zstd to compress text or json)");
+  EXPECT_TRUE(api::ParseFlow(flow + "serializer: avro_event, compression: snappy}]\n").flow);
+  EXPECT_FALSE(api::ParseFlow(flow + "serializer: avro_event, syncIntervalBytes: 10}]\n").flow)
+      << "below the 1 KiB minimum";
 }
 
 }  // namespace
