@@ -31,7 +31,7 @@ check-all: build
 
 # libFuzzer targets (fuzz/, clang only), each run for FUZZ_SECONDS; a crash fails the target.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := syslog http_json forward_codec
+FUZZ_TARGETS := syslog http_json forward_codec flume_properties
 fuzz:
 	@command -v clang++ >/dev/null || { echo "fuzz: needs clang++ (libFuzzer)" >&2; exit 2; }
 	@cmake -S fuzz -B build/fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ \

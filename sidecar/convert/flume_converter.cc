@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -281,15 +282,18 @@ void Converter::ConvertProperty(ComponentKind kind, const std::string& type, std
       break;
     case V::kMillis:
     case V::kSeconds: {
+      const bool seconds = rule->conversion == V::kSeconds;
       int64_t n = 0;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec != std::errc() || end != text.data() + text.size() || n < 0) {
+      // Seconds beyond int64 milliseconds are out of range too (Java's long overflows there).
+      if (ec != std::errc() || end != text.data() + text.size() || n < 0 ||
+          (seconds && n > std::numeric_limits<int64_t>::max() / 1000)) {
         Dropped(e, "expected a whole number of " +
-                       std::string(rule->conversion == V::kMillis ? "milliseconds" : "seconds") +
-                       ", got " + Quoted(e->value));
+                       std::string(seconds ? "seconds" : "milliseconds") + ", got " +
+                       Quoted(e->value));
         return;
       }
-      auto ms = std::chrono::milliseconds(rule->conversion == V::kMillis ? n : n * 1000);
+      auto ms = std::chrono::milliseconds(seconds ? n * 1000 : n);
       value = YamlNode::Literal(api::FormatDuration(ms));
       break;
     }
@@ -750,8 +754,9 @@ FlumeConversion Converter::Run(const std::vector<Entry>& entries) {
 
   FlumeConversion out;
   out.agent = agent_;
-  out.manifest = "# Converted from " + file_name_ + " (Flume agent " + agent_ +
-                 ") by acequia-agent convert-flume.\n" + doc.Write();
+  // Names as YAML scalars: a line break in one would end the comment.
+  out.manifest = "# Converted from " + YamlScalar(file_name_) + " (Flume agent " +
+                 YamlScalar(agent_) + ") by acequia-agent convert-flume.\n" + doc.Write();
   std::stable_sort(
       issues_.begin(), issues_.end(),
       [](const ConversionIssue& a, const ConversionIssue& b) { return a.line < b.line; });
@@ -872,11 +877,12 @@ Result<FlumeConversion> ConvertFlumeProperties(std::string_view text,
     }
     entries.push_back({p.key, p.value, p.line});
   }
-  // The agents: first segments of keys whose second is a component section.
+  // The agents: first segments of keys whose second is a component section. Flume rejects a key
+  // with an empty agent name (".sources"), and --agent could not choose it.
   std::vector<std::string> agents;
   for (const auto& e : entries) {
     size_t dot = e.key.find('.');
-    if (dot == std::string::npos) continue;
+    if (dot == std::string::npos || dot == 0) continue;
     std::string second = e.key.substr(dot + 1, e.key.find('.', dot + 1) - dot - 1);
     if (std::find(std::begin(kSections), std::end(kSections), second) == std::end(kSections)) {
       continue;

@@ -6,22 +6,28 @@
 namespace acequia::sidecar::convert {
 namespace {
 
+// `text` is `word` (lower case) in any case.
+bool IsWord(std::string_view text, std::string_view word) {
+  if (text.size() != word.size()) return false;
+  for (size_t i = 0; i < word.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+  }
+  return true;
+}
+
 bool LooksSpecial(std::string_view text) {
   static constexpr std::string_view kWords[] = {"~",  "null", "true", "false", "yes",
                                                 "no", "on",   "off",  "y",     "n"};
   for (std::string_view w : kWords) {
-    if (text.size() != w.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < w.size() && same; ++i) {
-      same = std::tolower(static_cast<unsigned char>(text[i])) == w[i];
-    }
-    if (same) return true;
+    if (IsWord(text, w)) return true;
   }
   return false;
 }
 
-bool PlainIsSafe(std::string_view text) {
-  if (text.empty() || LooksSpecial(text)) return false;
+// True when `text` written plain reads back as a scalar with the same text (it may still read
+// as a boolean or a null: see LooksSpecial).
+bool PlainKeepsText(std::string_view text) {
+  if (text.empty()) return false;
   if (std::string_view("-?:,[]{}#&*!|>'\"%@`").find(text.front()) != std::string_view::npos) {
     return false;
   }
@@ -36,10 +42,16 @@ bool PlainIsSafe(std::string_view text) {
   return true;
 }
 
-}  // namespace
+bool PlainIsSafe(std::string_view text) { return !LooksSpecial(text) && PlainKeepsText(text); }
 
-std::string YamlScalar(std::string_view text) {
-  if (PlainIsSafe(text)) return std::string(text);
+// A literal ("5140", "true", "30s") is written as is, unless plain style would lose or change
+// it: text from the Flume file that is not a number ("[", "1 # x", a NUL byte, "null") is then
+// quoted, so the manifest stays YAML and the validator reports the value.
+bool LiteralIsSafe(std::string_view text) {
+  return PlainKeepsText(text) && !IsWord(text, "~") && !IsWord(text, "null");
+}
+
+std::string DoubleQuoted(std::string_view text) {
   std::string out = "\"";
   for (char ch : text) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -70,6 +82,18 @@ std::string YamlScalar(std::string_view text) {
     }
   }
   return out + "\"";
+}
+
+// An item of an inline list: there '?' ends a plain scalar too ("[/data/a?b]" is not YAML).
+std::string FlowItem(std::string_view text) {
+  if (PlainIsSafe(text) && text.find('?') == std::string_view::npos) return std::string(text);
+  return DoubleQuoted(text);
+}
+
+}  // namespace
+
+std::string YamlScalar(std::string_view text) {
+  return PlainIsSafe(text) ? std::string(text) : DoubleQuoted(text);
 }
 
 YamlNode YamlNode::String(std::string text) {
@@ -128,11 +152,11 @@ YamlNode& YamlNode::Append(YamlNode element) {
 std::string YamlNode::Inline() const {
   switch (kind_) {
     case Kind::kScalar:
-      return literal_ ? text_ : YamlScalar(text_);
+      return literal_ && LiteralIsSafe(text_) ? text_ : YamlScalar(text_);
     case Kind::kFlowList: {
       std::string out = "[";
       for (size_t i = 0; i < items_.size(); ++i) {
-        out += (i ? ", " : "") + YamlScalar(items_[i]);
+        out += (i ? ", " : "") + FlowItem(items_[i]);
       }
       return out + "]";
     }
@@ -150,7 +174,9 @@ void YamlNode::WriteMap(std::string& out, int indent, bool first_inline) const {
   const std::string pad(indent, ' ');
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (!(first_inline && i == 0)) out += pad;
-    out += YamlScalar(entries_[i].first) + ":";
+    // YAML caps implicit keys at 1024 characters; a longer one is written explicit: "? key".
+    const std::string key = YamlScalar(entries_[i].first);
+    out += key.size() > 1024 ? "? " + key + "\n" + pad + ":" : key + ":";
     const YamlNode& v = values_[i];
     if (v.kind_ == Kind::kMap && !v.entries_.empty()) {
       out += "\n";

@@ -17,7 +17,7 @@ class YamlNode {
 
   // A string, quoted when needed.
   static YamlNode String(std::string text);
-  // Text written as is: numbers, booleans, durations.
+  // Text written as is: numbers, booleans, durations (quoted when plain style would change it).
   static YamlNode Literal(std::string text);
   static YamlNode List(std::vector<std::string> items);
   static YamlNode Map();

@@ -4,6 +4,7 @@
 #include "sidecar/convert/flume_converter.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -329,6 +330,68 @@ TEST(FlumeConverterTest, TaildirPatternsBecomeGlobs) {
       << bad.status().message();
   EXPECT_FALSE(FileRegexToGlob("/var/log/a/a+b").ok());
   EXPECT_FALSE(FileRegexToGlob("relative.log").ok());
+}
+
+// Found by fuzz/flume_properties_fuzz.cc: a numeric property whose value is not a number went
+// into the manifest as is ("port: " followed by NUL bytes and "*= 5140"), and the manifest was no
+// longer YAML.
+TEST(FlumeConverterTest, NonNumbersInNumericPropertiesKeepTheManifestYaml) {
+  using namespace std::string_literals;
+  auto c = Convert(
+      "a1.sources = r1\n"
+      "a1.channels = c1\n"
+      "a1.sources.r1.type = syslogtcp\n"
+      "a1.sources.r1.port \0\0*= 5140\n"s
+      "a1.sources.r1.channels = c1\n"
+      "a1.channels.c1.type = memory\n"
+      "a1.channels.c1.capacity = [10\n"
+      "a1.channels.c1.transactionCapacity = 1 # 2\n");
+  YAML::Node manifest;
+  ASSERT_NO_THROW(manifest = YAML::Load(c.manifest)) << c.manifest;
+  EXPECT_EQ(manifest["spec"]["sources"][0]["port"].as<std::string>(), "\0\0*= 5140"s);
+  EXPECT_EQ(manifest["spec"]["channels"][0]["capacity"].as<std::string>(), "[10");
+  EXPECT_EQ(manifest["spec"]["channels"][0]["transactionCapacity"].as<std::string>(), "1 # 2");
+  std::string errors;
+  for (const auto& issue : ValidateConversion(c)) errors += issue.Format("agent.properties") + "\n";
+  EXPECT_NE(errors.find("agent.properties:4: a1.sources.r1.port: "), std::string::npos) << errors;
+  EXPECT_NE(errors.find("agent.properties:7: a1.channels.c1.capacity: "), std::string::npos)
+      << errors;
+}
+
+// Found by fuzz/flume_properties_fuzz.cc: ".sources = r1" counted as an agent named "", so a file
+// with one agent was refused as configuring several ("a1"), and --agent could not name it.
+TEST(FlumeConverterTest, IgnoresKeysWithAnEmptyAgentName) {
+  auto c = Convert(".sources = r1\na1.sources = r1\na1.sources.r1.type = seq\n");
+  EXPECT_EQ(c.agent, "a1");
+}
+
+// Found by fuzz/flume_properties_fuzz.cc (UBSan): seconds were multiplied into milliseconds
+// without a range check, overflowing int64.
+TEST(FlumeConverterTest, RejectsDurationsBeyondRange) {
+  const std::string head = "a1.channels = c1\na1.channels.c1.type = memory\n";
+  auto huge = Convert(head + "a1.channels.c1.keep-alive = 9223372036854776\n");
+  EXPECT_TRUE(HasIssue(huge,
+                       "agent.properties:3: a1.channels.c1.keep-alive: expected a whole number "
+                       "of seconds, got \"9223372036854776\""))
+      << Issues(huge);
+  EXPECT_EQ(huge.manifest.find("keepAlive"), std::string::npos) << huge.manifest;
+  auto largest = Convert(head + "a1.channels.c1.keep-alive = 9223372036854775\n");
+  EXPECT_FALSE(largest.dropped_anything()) << Issues(largest);
+  EXPECT_NE(largest.manifest.find("keepAlive: 2562047788015h12m55s\n"), std::string::npos)
+      << largest.manifest;
+}
+
+// Found by fuzz/flume_properties_fuzz.cc: an agent name with a line break ("a\nb", written
+// a\nb in the file) ended the manifest's header comment, and the rest of it was not YAML.
+TEST(FlumeConverterTest, NamesInTheHeaderCommentStayInTheComment) {
+  auto c = Convert("a\\nb.sources = r1\na\\nb.sources.r1.type = seq\n");
+  ASSERT_EQ(c.agent, "a\nb");
+  EXPECT_EQ(c.manifest.substr(0, c.manifest.find('\n') + 1),
+            "# Converted from agent.properties (Flume agent \"a\\nb\") by acequia-agent "
+            "convert-flume.\n");
+  YAML::Node manifest;
+  ASSERT_NO_THROW(manifest = YAML::Load(c.manifest)) << c.manifest;
+  EXPECT_EQ(manifest["kind"].as<std::string>(), "Flow");
 }
 
 TEST(FlumeConverterTest, FlowNamesAreDnsLabels) {
