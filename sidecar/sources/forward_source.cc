@@ -5,9 +5,9 @@
 
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
-#include "sidecar/sources/tcp_listener.h"
 #include "sidecar/sources/forward_codec.h"
 #include "sidecar/sources/forward_tls.h"
+#include "sidecar/sources/tcp_listener.h"
 
 namespace acequia::sidecar {
 
@@ -41,7 +41,7 @@ class ForwardConnection final : public ForwardSourceConnection,
         context_(std::move(context)),
         stream_(std::move(stream)),
         peer_(std::move(peer)),
-        timer_(source.io_),
+        timer_(source.io_.context()),
         scope_("source/" + source.name_) {
     source_.processor_.metrics().open_connections->Increment();
   }
@@ -312,7 +312,7 @@ ForwardSource::ForwardSource(const api::SourceConfig& config, ChannelProcessor& 
       max_connections_(static_cast<size_t>(config.properties.GetInt("maxConnections"))),
       processor_(processor),
       tls_(std::move(tls)),
-      acceptor_(io_) {}
+      acceptor_(io_.context()) {}
 
 ForwardSource::~ForwardSource() { Stop(); }
 
@@ -320,7 +320,7 @@ Status ForwardSource::Start() {
   if (Status s = ListenTcp(acceptor_, bind_, static_cast<uint16_t>(port_)); !s.ok()) return s;
   bound_port_ = acceptor_.local_endpoint().port();
   Accept();
-  thread_ = std::thread([this] { io_.run(); });
+  io_.Start();
   LogMessage(LogLevel::kInfo, "source/" + name_)
       << "forward listening on " << bind_ << ":" << bound_port_
       << (tls_ == nullptr            ? " (plain TCP)"
@@ -362,16 +362,11 @@ void ForwardSource::Accept() {
 }
 
 void ForwardSource::Stop() {
-  if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
+  io_.Stop([this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    auto open = connections_;
-    for (const auto& c : open) c->Close();
+    CloseConnections(connections_);
   });
-  // Closing the sockets completes every pending operation, so run() returns once the
-  // connections are gone; no batch is in flight after the join.
-  thread_.join();
 }
 
 ACEQUIA_REGISTER_SOURCE("forward",

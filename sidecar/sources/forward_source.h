@@ -15,12 +15,12 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "api/flow.h"
 #include "common/asio.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
+#include "sidecar/core/io_thread.h"
 #include "sidecar/core/source.h"
 #include "sidecar/sources/forward_tls.h"
 
@@ -55,10 +55,9 @@ class ForwardSource final : public Source {
   const size_t max_connections_;
   ChannelProcessor& processor_;
   std::unique_ptr<ForwardServerTls> tls_;  // null when TLS is off
-  boost::asio::io_context io_;
+  IoThread io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::set<std::shared_ptr<ForwardSourceConnection>> connections_;  // only on the I/O thread
-  std::thread thread_;
   uint16_t bound_port_ = 0;
 };
 

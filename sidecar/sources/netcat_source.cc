@@ -20,7 +20,7 @@ class NetcatSource::Connection : public std::enable_shared_from_this<Connection>
       : source_(source),
         socket_(std::move(socket)),
         buffer_(std::max<size_t>(size_t{64} * 1024, source.max_line_ + 2)),
-        retry_(source.io_) {
+        retry_(source.io_.context()) {
     source_.processor_.metrics().open_connections->Increment();
   }
   ~Connection() { source_.processor_.metrics().open_connections->Decrement(); }
@@ -232,7 +232,7 @@ NetcatSource::NetcatSource(const api::SourceConfig& config, const ComponentConte
       batch_size_(static_cast<size_t>(config.properties.GetInt("batchSize"))),
       max_connections_(static_cast<size_t>(config.properties.GetInt("maxConnections"))),
       processor_(processor),
-      acceptor_(io_) {}
+      acceptor_(io_.context()) {}
 
 NetcatSource::~NetcatSource() { Stop(); }
 
@@ -240,7 +240,7 @@ Status NetcatSource::Start() {
   if (Status s = ListenTcp(acceptor_, bind_, static_cast<uint16_t>(port_)); !s.ok()) return s;
   bound_port_ = acceptor_.local_endpoint().port();
   Accept();
-  thread_ = std::thread([this] { io_.run(); });
+  io_.Start();
   LogMessage(LogLevel::kInfo, "source/" + name_)
       << "netcat listening on " << bind_ << ":" << bound_port_;
   return Status::Ok();
@@ -266,16 +266,11 @@ void NetcatSource::Accept() {
 }
 
 void NetcatSource::Stop() {
-  if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
+  io_.Stop([this] {
     boost::system::error_code ignored;
     acceptor_.close(ignored);
-    auto open = connections_;
-    for (const auto& c : open) c->Close();
+    CloseConnections(connections_);
   });
-  // Closing the sockets completes every pending operation, so run() returns once the
-  // connections are gone; no batch is in flight after the join.
-  thread_.join();
 }
 
 ACEQUIA_REGISTER_SOURCE("netcat",

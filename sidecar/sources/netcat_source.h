@@ -9,12 +9,12 @@
 #include <memory>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "api/flow.h"
 #include "common/asio.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
+#include "sidecar/core/io_thread.h"
 #include "sidecar/core/source.h"
 
 namespace acequia::sidecar {
@@ -43,10 +43,9 @@ class NetcatSource final : public Source {
   const size_t batch_size_;
   const size_t max_connections_;
   ChannelProcessor& processor_;
-  boost::asio::io_context io_;
+  IoThread io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::set<std::shared_ptr<Connection>> connections_;  // touched only on the I/O thread
-  std::thread thread_;
   uint16_t bound_port_ = 0;
 };
 

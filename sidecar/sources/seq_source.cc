@@ -22,33 +22,13 @@ SeqSource::SeqSource(const api::SourceConfig& config, const ComponentContext&,
 SeqSource::~SeqSource() { Stop(); }
 
 Status SeqSource::Start() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = false;
-  }
-  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  runner_.Start([this] { Run(); });
   return Status::Ok();
 }
 
-void SeqSource::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void SeqSource::Stop() { runner_.Stop(); }
 
-uint64_t SeqSource::committed() const {
-  std::lock_guard lock(mutex_);
-  return committed_;
-}
-
-bool SeqSource::PauseUnlessStopped(std::chrono::milliseconds pause) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, pause, [this] { return stopping_; });
-  return !stopping_;
-}
+uint64_t SeqSource::committed() const { return committed_.load(); }
 
 void SeqSource::Run() {
   const size_t batch_limit = std::max<size_t>(1, std::min(batch_size_, processor_.MaxBatch()));
@@ -56,7 +36,8 @@ void SeqSource::Run() {
   // Under a benchmark the channel is full most of the time: say so once, not on every batch.
   bool full_logged = false;
   bool error_logged = false;
-  while (PauseUnlessStopped(std::chrono::milliseconds(0)) && (total_ == 0 || next < total_)) {
+  while (runner_.PauseUnlessStopped(std::chrono::milliseconds(0)) &&
+         (total_ == 0 || next < total_)) {
     const uint64_t count =
         total_ == 0 ? batch_limit : std::min<uint64_t>(batch_limit, total_ - next);
     auto generate = [next, count] {
@@ -80,11 +61,10 @@ void SeqSource::Run() {
             << (full ? " (later full-channel retries are not logged)" : "");
         (full ? full_logged : error_logged) = true;
       }
-      if (!PauseUnlessStopped(kRetryPause)) return;
+      if (!runner_.PauseUnlessStopped(kRetryPause)) return;
     }
     error_logged = false;
     next += count;
-    std::lock_guard lock(mutex_);
     committed_ = next;
   }
 }

@@ -6,15 +6,14 @@
 // from the control thread.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "api/flow.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
+#include "sidecar/core/runner_thread.h"
 #include "sidecar/core/source.h"
 
 namespace acequia::sidecar {
@@ -33,18 +32,13 @@ class SeqSource final : public Source {
 
  private:
   void Run();
-  // Waits up to `pause`; false once Stop was asked for.
-  bool PauseUnlessStopped(std::chrono::milliseconds pause);
 
   const std::string name_;
   const uint64_t total_;  // 0: unlimited
   const size_t batch_size_;
   ChannelProcessor& processor_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;   // guarded by mutex_
-  uint64_t committed_ = 0;  // guarded by mutex_
-  std::thread thread_;
+  std::atomic<uint64_t> committed_{0};
+  RunnerThread runner_;  // last: stopped (in ~SeqSource) before the members above go
 };
 
 }  // namespace acequia::sidecar

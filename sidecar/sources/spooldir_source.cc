@@ -15,6 +15,7 @@
 
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
+#include "sidecar/sources/commit_until_stopped.h"
 #include "sidecar/sources/spooldir_line_reader.h"
 
 namespace acequia::sidecar {
@@ -23,7 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::chrono::milliseconds kFullRetryPause{20};
 constexpr std::chrono::milliseconds kErrorRetryPause{1000};
 constexpr char kProgressFile[] = "progress.json";
 
@@ -80,7 +80,7 @@ SpoolDirSource::SpoolDirSource(const api::SourceConfig& config, const ComponentC
 SpoolDirSource::~SpoolDirSource() { Stop(); }
 
 Status SpoolDirSource::Start() {
-  if (thread_.joinable()) return Status::Ok();
+  if (runner_.running()) return Status::Ok();
   struct stat st {};
   if (stat(spool_dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return Status::NotFound("spoolDir " + spool_dir_ + " is not a directory");
@@ -88,30 +88,13 @@ Status SpoolDirSource::Start() {
   std::error_code ec;
   fs::create_directories(tracker_dir_, ec);
   if (ec) return Status::IoError("trackerDir " + tracker_dir_ + ": " + ec.message());
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = false;
-  }
   halted_ = false;
-  thread_ = std::thread([this] { Run(); });
+  runner_.Start([this] { Run(); });
   LogMessage(LogLevel::kInfo, "source/" + name_) << "spooling " << spool_dir_;
   return Status::Ok();
 }
 
-void SpoolDirSource::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool SpoolDirSource::PauseUnlessStopped(std::chrono::milliseconds pause) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, pause, [this] { return stopping_; });
-  return !stopping_;
-}
+void SpoolDirSource::Stop() { runner_.Stop(); }
 
 void SpoolDirSource::Halt(const std::string& why) {
   halted_ = true;
@@ -121,14 +104,14 @@ void SpoolDirSource::Halt(const std::string& why) {
 
 void SpoolDirSource::Run() {
   std::optional<SpoolFile> next = Resume();
-  while (PauseUnlessStopped(std::chrono::milliseconds(0))) {
+  while (runner_.PauseUnlessStopped(std::chrono::milliseconds(0))) {
     if (halted_) {
-      PauseUnlessStopped(std::chrono::hours(1));
+      runner_.PauseUnlessStopped(std::chrono::hours(1));
       continue;
     }
     if (!next) next = Pick(List());
     if (!next) {
-      PauseUnlessStopped(poll_delay_);
+      runner_.PauseUnlessStopped(poll_delay_);
       continue;
     }
     Consume(std::move(*next));
@@ -301,7 +284,7 @@ void SpoolDirSource::Consume(SpoolFile file) {
       auto lines = reader.Read(limit);
       if (!lines.ok()) {
         LogMessage(LogLevel::kError, scope) << file.path << ": " << lines.status().message();
-        PauseUnlessStopped(kErrorRetryPause);
+        runner_.PauseUnlessStopped(kErrorRetryPause);
         return;  // taken again from the progress record's offset
       }
       for (auto& line : lines->lines) batch.push_back(make_event(std::move(line)));
@@ -320,7 +303,9 @@ void SpoolDirSource::Consume(SpoolFile file) {
     }
     if (blob_ && !batch.empty()) processor_.metrics().received->Increment();
     if (changed()) return;
-    if (!batch.empty() && !CommitBatch(batch)) return;  // stopped: resumes at file.offset
+    if (!batch.empty() && !CommitUntilStopped(processor_, batch, runner_, name_)) {
+      return;  // stopped: resumes at file.offset
+    }
     if (end != file.offset) {
       file.offset = end;
       if (Status s = SaveProgress(file); !s.ok()) {
@@ -364,22 +349,6 @@ bool SpoolDirSource::Complete(const SpoolFile& file) {
   }
   ClearProgress();
   return true;
-}
-
-bool SpoolDirSource::CommitBatch(std::vector<Event>& batch) {
-  bool full_logged = false;
-  bool error_logged = false;
-  for (;;) {
-    Status s = processor_.Process(batch);
-    if (s.ok()) return true;
-    const bool full = s.code() == Status::Code::kResourceExhausted;
-    if (full ? !full_logged : !error_logged) {
-      LogMessage(full ? LogLevel::kWarn : LogLevel::kError, "source/" + name_)
-          << s.message() << "; offering the batch again until it is committed";
-      (full ? full_logged : error_logged) = true;
-    }
-    if (!PauseUnlessStopped(full ? kFullRetryPause : kErrorRetryPause)) return false;
-  }
 }
 
 Status SpoolDirSource::SaveProgress(const SpoolFile& file) const {

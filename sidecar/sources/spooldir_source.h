@@ -18,17 +18,15 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "api/flow.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
+#include "sidecar/core/runner_thread.h"
 #include "sidecar/core/source.h"
 
 namespace re2 {
@@ -69,12 +67,9 @@ class SpoolDirSource final : public Source {
   // Reads `file` from file.offset to its end, committing as it goes, then completes it.
   void Consume(SpoolFile file);
   bool Complete(const SpoolFile& file);
-  // Offers `batch` until it is committed; false when Stop came first.
-  bool CommitBatch(std::vector<Event>& batch);
   Status SaveProgress(const SpoolFile& file) const;
   void ClearProgress() const;
   void Halt(const std::string& why);
-  bool PauseUnlessStopped(std::chrono::milliseconds pause);
 
   const std::string name_;
   const std::string spool_dir_;
@@ -94,13 +89,10 @@ class SpoolDirSource final : public Source {
   std::unique_ptr<re2::RE2> ignore_;
   ChannelProcessor& processor_;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
   std::atomic<uint64_t> completed_{0};
   std::atomic<bool> halted_{false};
-  std::thread thread_;
   std::mt19937 random_;  // runner thread only
+  RunnerThread runner_;  // last: stopped (in ~SpoolDirSource) before the members above go
 };
 
 }  // namespace acequia::sidecar

@@ -5,8 +5,8 @@
 
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
-#include "sidecar/sources/tcp_listener.h"
 #include "sidecar/sources/syslog_frame_decoder.h"
+#include "sidecar/sources/tcp_listener.h"
 
 namespace acequia::sidecar {
 
@@ -43,7 +43,7 @@ class SyslogTcpSource::Connection : public std::enable_shared_from_this<Connecti
                          source.settings_.event_size + SyslogFrameDecoder::kHeaderRoom + 1)),
         decoder_(source.settings_.event_size),
         parser_(SyslogParser::Options{source.settings_.keep_fields, false}),
-        retry_(source.io_) {
+        retry_(source.io_.context()) {
     source_.processor_.metrics().open_connections->Increment();
     const Settings& s = source_.settings_;
     boost::system::error_code ec;
@@ -53,7 +53,7 @@ class SyslogTcpSource::Connection : public std::enable_shared_from_this<Connecti
       client_headers_.Set(s.client_ip_header, peer.address().to_string());
     }
     if (!s.client_hostname_header.empty() && !ec) {
-      client_headers_.Set(s.client_hostname_header, HostnameOf(peer, source_.io_));
+      client_headers_.Set(s.client_hostname_header, HostnameOf(peer, source_.io_.context()));
     }
     if (!s.port_header.empty()) client_headers_.Set(s.port_header, std::to_string(local_port));
   }
@@ -251,7 +251,7 @@ SyslogTcpSource::~SyslogTcpSource() { Stop(); }
 
 Status SyslogTcpSource::Start() {
   for (uint16_t port : settings_.ports) {
-    auto acceptor = std::make_unique<tcp::acceptor>(io_);
+    auto acceptor = std::make_unique<tcp::acceptor>(io_.context());
     if (Status s = ListenTcp(*acceptor, settings_.host, port, "host"); !s.ok()) {
       acceptors_.clear();
       bound_ports_.clear();
@@ -261,7 +261,7 @@ Status SyslogTcpSource::Start() {
     acceptors_.push_back(std::move(acceptor));
   }
   for (size_t i = 0; i < acceptors_.size(); ++i) Accept(i);
-  thread_ = std::thread([this] { io_.run(); });
+  io_.Start();
   std::string ports;
   for (uint16_t p : bound_ports_) ports += (ports.empty() ? "" : ",") + std::to_string(p);
   LogMessage(LogLevel::kInfo, "source/" + settings_.name)
@@ -291,16 +291,11 @@ void SyslogTcpSource::Accept(size_t listener) {
 }
 
 void SyslogTcpSource::Stop() {
-  if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
+  io_.Stop([this] {
     boost::system::error_code ignored;
     for (auto& acceptor : acceptors_) acceptor->close(ignored);
-    auto open = connections_;
-    for (const auto& c : open) c->Close();
+    CloseConnections(connections_);
   });
-  // Closing the sockets completes every pending operation, so run() returns once the
-  // connections are gone; no batch is in flight after the join.
-  thread_.join();
 }
 
 ACEQUIA_REGISTER_SOURCE("syslogtcp",

@@ -18,13 +18,13 @@
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "api/flow.h"
 #include "common/asio.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
+#include "sidecar/core/io_thread.h"
 #include "sidecar/core/source.h"
 #include "sidecar/sources/syslog_parser.h"
 
@@ -63,10 +63,9 @@ class SyslogTcpSource final : public Source {
 
   const Settings settings_;
   ChannelProcessor& processor_;
-  boost::asio::io_context io_;
+  IoThread io_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   std::set<std::shared_ptr<Connection>> connections_;  // touched only on the I/O thread
-  std::thread thread_;
   std::vector<uint16_t> bound_ports_;
 };
 

@@ -40,7 +40,7 @@ SyslogUdpSource::SyslogUdpSource(const api::SourceConfig& config, SyslogKeepFiel
       client_hostname_header_(config.properties.GetString("clientHostnameHeader")),
       processor_(processor),
       parser_(SyslogParser::Options{keep, false}),
-      socket_(io_),
+      socket_(io_.context()),
       buffer_(kMaxDatagram) {}
 
 SyslogUdpSource::~SyslogUdpSource() { Stop(); }
@@ -62,7 +62,7 @@ Status SyslogUdpSource::Start() {
   socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20), ignored);
   bound_port_ = socket_.local_endpoint().port();
   Receive();
-  thread_ = std::thread([this] { io_.run(); });
+  io_.Start();
   LogMessage(LogLevel::kInfo, "source/" + name_)
       << "syslog listening on UDP " << host_ << ":" << bound_port_;
   return Status::Ok();
@@ -138,19 +138,17 @@ const std::string& SyslogUdpSource::HostnameOf(const asio::ip::address& address)
   if (it != hostnames_.end()) return it->second;
   if (hostnames_.size() >= kMaxHostnames) hostnames_.clear();
   boost::system::error_code ec;
-  udp::resolver resolver(io_);
+  udp::resolver resolver(io_.context());
   auto results = resolver.resolve(udp::endpoint(address, 0), ec);
   std::string name = ec || results.empty() ? ip : results.begin()->host_name();
   return hostnames_.emplace(std::move(ip), std::move(name)).first->second;
 }
 
 void SyslogUdpSource::Stop() {
-  if (!thread_.joinable()) return;
-  asio::post(io_, [this] {
+  io_.Stop([this] {
     boost::system::error_code ignored;
     socket_.close(ignored);
   });
-  thread_.join();
 }
 
 ACEQUIA_REGISTER_SOURCE("syslogudp",

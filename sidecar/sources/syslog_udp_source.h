@@ -15,7 +15,6 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -23,6 +22,7 @@
 #include "common/asio.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
+#include "sidecar/core/io_thread.h"
 #include "sidecar/core/source.h"
 #include "sidecar/sources/syslog_parser.h"
 
@@ -59,7 +59,7 @@ class SyslogUdpSource final : public Source {
   const std::string client_hostname_header_;
   ChannelProcessor& processor_;
   SyslogParser parser_;
-  boost::asio::io_context io_;
+  IoThread io_;
   boost::asio::ip::udp::socket socket_;
   boost::asio::ip::udp::endpoint sender_;
   std::vector<char> buffer_;
@@ -68,7 +68,6 @@ class SyslogUdpSource final : public Source {
   uint64_t dropped_since_log_ = 0;
   std::chrono::steady_clock::time_point last_drop_log_{};
   bool drop_logged_ = false;
-  std::thread thread_;
   uint16_t bound_port_ = 0;
 };
 

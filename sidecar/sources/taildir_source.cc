@@ -16,6 +16,7 @@
 
 #include "common/logging.h"
 #include "sidecar/core/registry.h"
+#include "sidecar/sources/commit_until_stopped.h"
 
 namespace acequia::sidecar {
 
@@ -23,8 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::chrono::milliseconds kFullRetryPause{20};
-constexpr std::chrono::milliseconds kErrorRetryPause{1000};
 constexpr size_t kTailBytes = 64;
 // Batches read from one file before the others get their turn.
 constexpr int kBatchesPerVisit = 100;
@@ -96,42 +95,25 @@ TaildirSource::TaildirSource(const api::SourceConfig& config, const ComponentCon
 TaildirSource::~TaildirSource() { Stop(); }
 
 Status TaildirSource::Start() {
-  if (thread_.joinable()) return Status::Ok();
+  if (runner_.running()) return Status::Ok();
   std::error_code ec;
   fs::create_directories(fs::path(position_file_).parent_path(), ec);
   if (ec) return Status::IoError("positionFile " + position_file_ + ": " + ec.message());
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = false;
-  }
-  thread_ = std::thread([this] { Run(); });
+  runner_.Start([this] { Run(); });
   return Status::Ok();
 }
 
-void TaildirSource::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-bool TaildirSource::PauseUnlessStopped(std::chrono::milliseconds pause) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, pause, [this] { return stopping_; });
-  return !stopping_;
-}
+void TaildirSource::Stop() { runner_.Stop(); }
 
 void TaildirSource::Run() {
   LoadPositions();
   Scan(/*first=*/true);
   recorded_.clear();
   (void)WritePositions();
-  while (PauseUnlessStopped(std::chrono::milliseconds(0))) {
+  while (runner_.PauseUnlessStopped(std::chrono::milliseconds(0))) {
     const bool read = ReadAll();
     if (Clock::now() - positions_written_ >= write_pos_interval_) (void)WritePositions();
-    if (!read && !PauseUnlessStopped(poll_interval_)) break;
+    if (!read && !runner_.PauseUnlessStopped(poll_interval_)) break;
     Scan(/*first=*/false);
   }
   (void)WritePositions();
@@ -287,7 +269,7 @@ bool TaildirSource::ReadAll() {
     TailFile& f = files_.at(inode);
     const bool got = ReadFile(f, false);
     any = any || got;
-    if (!PauseUnlessStopped(std::chrono::milliseconds(0))) return any;
+    if (!runner_.PauseUnlessStopped(std::chrono::milliseconds(0))) return any;
     if (got) continue;
     if (f.gone) {
       if (ReadFile(f, true)) continue;  // its unterminated last line
@@ -405,7 +387,9 @@ bool TaildirSource::ReadFile(TailFile& f, bool final) {
     if (!lines->rejected.empty()) {
       processor_.metrics().rejected->Increment(static_cast<double>(lines->rejected.size()));
     }
-    if (!batch.empty() && !CommitBatch(batch)) return got;  // stopped: pos stays committed
+    if (!batch.empty() && !CommitUntilStopped(processor_, batch, runner_, name_)) {
+      return got;  // stopped: pos stays committed
+    }
     if (lines->end != f.pos) {
       f.pos = lines->end;
       f.last_growth = Clock::now();
@@ -416,22 +400,6 @@ bool TaildirSource::ReadFile(TailFile& f, bool final) {
     if (lines->at_eof) break;
   }
   return got;
-}
-
-bool TaildirSource::CommitBatch(std::vector<Event>& batch) {
-  bool full_logged = false;
-  bool error_logged = false;
-  for (;;) {
-    Status s = processor_.Process(batch);
-    if (s.ok()) return true;
-    const bool full = s.code() == Status::Code::kResourceExhausted;
-    if (full ? !full_logged : !error_logged) {
-      LogMessage(full ? LogLevel::kWarn : LogLevel::kError, "source/" + name_)
-          << s.message() << "; offering the batch again until it is committed";
-      (full ? full_logged : error_logged) = true;
-    }
-    if (!PauseUnlessStopped(full ? kFullRetryPause : kErrorRetryPause)) return false;
-  }
 }
 
 ACEQUIA_REGISTER_SOURCE("taildir",

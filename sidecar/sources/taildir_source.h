@@ -16,19 +16,17 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include "api/flow.h"
 #include "sidecar/core/channel_processor.h"
 #include "sidecar/core/component_context.h"
+#include "sidecar/core/runner_thread.h"
 #include "sidecar/core/source.h"
 #include "sidecar/sources/spooldir_line_reader.h"
 
@@ -92,8 +90,6 @@ class TaildirSource final : public Source {
   void Close(TailFile& file);
   void Forget(uint64_t inode, const std::string& why);
   void RememberTail(TailFile& file);
-  bool CommitBatch(std::vector<Event>& batch);
-  bool PauseUnlessStopped(std::chrono::milliseconds pause);
 
   const std::string name_;
   const std::vector<Group> groups_;
@@ -108,15 +104,12 @@ class TaildirSource final : public Source {
   const std::string file_header_;  // empty: not set
   ChannelProcessor& processor_;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;  // guarded by mutex_
-  std::thread thread_;
-
   // Runner thread only.
   std::map<uint64_t, TailFile> files_;     // by inode
   std::map<uint64_t, Recorded> recorded_;  // from the position file, until the first scan
   Clock::time_point positions_written_;
+
+  RunnerThread runner_;  // last: stopped (in ~TaildirSource) before the members above go
 };
 
 }  // namespace acequia::sidecar

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
-#include "sidecar/channels/memory_channel.h"
 #include "sidecar/core/registry.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
@@ -41,76 +41,35 @@ class ExecSourceTest : public ::testing::Test {
   // An exec source with `props` (YAML fields) writing to one memory channel.
   void StartSource(const std::string& props,
                    const std::string& channel = "capacity: 100000, transactionCapacity: 1000") {
-    auto parsed =
-        api::ParseFlow("sources: [{name: ex, type: exec, channels: [c], " + props +
-                       "}]\nchannels: [{name: c, type: memory, " + channel +
-                       "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    flow_ = *parsed.flow;
-    channel_ =
-        std::make_unique<MemoryChannel>(flow_.spec.channels[0], metrics_.ForChannel("c", "memory"));
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
-    source_ = std::make_unique<ExecSource>(flow_.spec.sources[0], context_, *processor_);
-    ASSERT_TRUE(source_->Start().ok());
-  }
-
-  std::vector<std::string> Take(size_t max) {
-    std::vector<std::string> bodies;
-    auto tx = channel_->Begin();
-    for (const auto& e : tx->Take(std::min(max, channel_->TransactionCapacity()))) {
-      bodies.push_back(e.body);
-    }
-    EXPECT_TRUE(tx->Commit().ok());
-    return bodies;
-  }
-
-  // Drains the channel until `want` events arrived or `timeout` passed.
-  std::vector<std::string> Collect(size_t want,
-                                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    std::vector<std::string> bodies;
-    const auto deadline = Clock::now() + timeout;
-    while (bodies.size() < want && Clock::now() < deadline) {
-      auto some = Take(want - bodies.size());
-      if (some.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      bodies.insert(bodies.end(), some.begin(), some.end());
-    }
-    return bodies;
-  }
-
-  void TearDown() override {
-    if (source_) source_->Stop();
+    ASSERT_TRUE(harness_.Wire("name: ex, type: exec, " + props, channel));
+    source_ = harness_.Started(std::make_unique<ExecSource>(
+        harness_.source_config(), harness_.context(), harness_.processor()));
   }
 
   testing::TempDir dir_;
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<ExecSource> source_;
+  testing::SourceHarness harness_;
+  ExecSource* source_ = nullptr;  // owned by harness_
 };
 
 TEST_F(ExecSourceTest, EveryLineOfStdoutIsAnEventTheLastOneEvenWithoutNewline) {
   StartSource(R"(command: "printf 'alpha\nbeta\r\ngamma'", batchTimeout: 50ms)");
-  EXPECT_EQ(Collect(3), (std::vector<std::string>{"alpha", "beta", "gamma"}));
+  EXPECT_EQ(harness_.Collect(3), (std::vector<std::string>{"alpha", "beta", "gamma"}));
   EXPECT_TRUE(testing::WaitFor([&] { return source_->child() == -1; }));
   EXPECT_EQ(source_->runs(), 1) << "no restart unless asked";
-  EXPECT_EQ(processor_->metrics().accepted->Value(), 3);
+  EXPECT_EQ(harness_.metrics().accepted->Value(), 3);
 }
 
 TEST_F(ExecSourceTest, AnUnfinishedBatchIsCommittedAtBatchTimeout) {
   StartSource(R"(command: "echo first; exec sleep 30", batchSize: 100, batchTimeout: 100ms)");
   const auto started = Clock::now();
-  EXPECT_EQ(Collect(1, std::chrono::seconds(3)), (std::vector<std::string>{"first"}));
+  EXPECT_EQ(harness_.Collect(1, std::chrono::seconds(3)), (std::vector<std::string>{"first"}));
   EXPECT_LT(Clock::now() - started, std::chrono::seconds(2));
 }
 
 TEST_F(ExecSourceTest, RestartRunsTheCommandAgainAfterTheThrottle) {
   StartSource(R"(command: "echo run", restart: true, restartThrottle: 300ms, batchTimeout: 10ms)");
   const auto started = Clock::now();
-  EXPECT_EQ(Collect(3, std::chrono::seconds(5)).size(), 3u);
+  EXPECT_EQ(harness_.Collect(3, std::chrono::seconds(5)).size(), 3u);
   const auto took = Clock::now() - started;
   EXPECT_GE(took, std::chrono::milliseconds(550)) << "two throttled pauses between three runs";
   EXPECT_LT(took, std::chrono::seconds(3));
@@ -150,11 +109,11 @@ TEST_F(ExecSourceTest, AFullChannelBlocksTheCommandAndLosesNoLine) {
   StartSource("command: \"echo $$ > " + pid_file + "; seq 1 100000\", batchSize: 500",
               "capacity: 1000, transactionCapacity: 500, keepAlive: 100ms");
   const pid_t pid = ReadPid(pid_file);
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 1000; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 1000; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_TRUE(Alive(pid)) << "the command is blocked writing, not finished";
-  EXPECT_EQ(channel_->Size(), 1000u);
-  auto got = Collect(100000, std::chrono::seconds(60));
+  EXPECT_EQ(harness_.channel().Size(), 1000u);
+  auto got = harness_.Collect(100000, std::chrono::seconds(60));
   ASSERT_EQ(got.size(), 100000u);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], std::to_string(i + 1)) << i;
   EXPECT_TRUE(testing::WaitFor([&] { return !Alive(pid); }));
@@ -162,16 +121,16 @@ TEST_F(ExecSourceTest, AFullChannelBlocksTheCommandAndLosesNoLine) {
 
 TEST_F(ExecSourceTest, StderrIsLoggedNotTurnedIntoEvents) {
   StartSource(R"(command: "echo out; echo err >&2", logStdErr: true, batchTimeout: 10ms)");
-  EXPECT_EQ(Collect(1), (std::vector<std::string>{"out"}));
+  EXPECT_EQ(harness_.Collect(1), (std::vector<std::string>{"out"}));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_TRUE(Take(10).empty());
+  EXPECT_TRUE(harness_.TakeBodies(10).empty());
 }
 
 TEST_F(ExecSourceTest, OverLongLinesAreRejectedAndTheirNeighboursKept) {
   StartSource(
       R"(command: "echo short; printf '%0300d\n' 0; echo after", maxLineLength: 100, batchTimeout: 10ms)");
-  EXPECT_EQ(Collect(2), (std::vector<std::string>{"short", "after"}));
-  EXPECT_EQ(processor_->metrics().rejected->Value(), 1);
+  EXPECT_EQ(harness_.Collect(2), (std::vector<std::string>{"short", "after"}));
+  EXPECT_EQ(harness_.metrics().rejected->Value(), 1);
 }
 
 TEST_F(ExecSourceTest, IsRegisteredAsExec) { EXPECT_NE(SourceRegistry().Find("exec"), nullptr); }

@@ -10,10 +10,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sidecar/channels/memory_channel.h"
 #include "sidecar/sinks/forward_sink.h"
 #include "sidecar/sources/forward_codec.h"
 #include "tests/support/component_configs.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
@@ -81,22 +81,11 @@ class ForwardSourceTest : public ::testing::Test {
   void StartSource(const std::string& props = "",
                    const std::string& channel = "capacity: 1000, transactionCapacity: 10") {
     if (port_ == 0) port_ = testing::FreePort();
-    auto parsed = api::ParseFlow(
-        "sources: [{name: in, type: forward, port: " + std::to_string(port_) +
-        ", channels: [c], bind: 127.0.0.1" + props + "}]\nchannels: [{name: c, type: memory, " +
-        channel + "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    flow_ = *parsed.flow;
-    if (channel_ == nullptr) {
-      channel_ = std::make_unique<MemoryChannel>(flow_.spec.channels[0],
-                                                 metrics_.ForChannel("c", "memory"));
-    }
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
-    source_ = std::make_unique<ForwardSource>(flow_.spec.sources[0], *processor_, nullptr);
-    Status s = source_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_TRUE(harness_.Wire(
+        "name: in, type: forward, port: " + std::to_string(port_) + ", bind: 127.0.0.1" + props,
+        channel));
+    source_ = harness_.Started(
+        std::make_unique<ForwardSource>(harness_.source_config(), harness_.processor(), nullptr));
   }
 
   std::unique_ptr<ForwardSink> MakeSink(const std::string& props = "", int port = 0) {
@@ -107,30 +96,9 @@ class ForwardSourceTest : public ::testing::Test {
     return sink;
   }
 
-  std::vector<Event> Take(size_t max = 1000) {
-    std::vector<Event> all;
-    while (all.size() < max) {
-      auto tx = channel_->Begin();
-      auto events = tx->Take(channel_->TransactionCapacity());  // valid until the commit
-      const bool empty = events.empty();
-      all.insert(all.end(), events.begin(), events.end());
-      EXPECT_TRUE(tx->Commit().ok());
-      if (empty) break;
-    }
-    return all;
-  }
-
-  void TearDown() override {
-    if (source_) source_->Stop();
-  }
-
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
+  testing::SourceHarness harness_;
   int port_ = 0;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<ForwardSource> source_;
+  ForwardSource* source_ = nullptr;  // owned by harness_
 };
 
 std::vector<Event> Numbered(int n) {
@@ -150,10 +118,10 @@ TEST_F(ForwardSourceTest, SinkDeliversInFramesCutToTheChannelsTransactionCapacit
   const auto events = Numbered(25);
   Status s = sink->Deliver(events);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(Take(), events);
-  EXPECT_EQ(processor_->metrics().received->Value(), 25);
-  EXPECT_EQ(processor_->metrics().accepted->Value(), 25);
-  EXPECT_EQ(processor_->metrics().open_connections->Value(), 1);
+  EXPECT_EQ(harness_.Drain(), events);
+  EXPECT_EQ(harness_.metrics().received->Value(), 25);
+  EXPECT_EQ(harness_.metrics().accepted->Value(), 25);
+  EXPECT_EQ(harness_.metrics().open_connections->Value(), 1);
   sink->Stop();
 }
 
@@ -164,11 +132,11 @@ TEST_F(ForwardSourceTest, AFullChannelAnswersRetryLaterAndNothingIsLost) {
   Status full = sink->Deliver(Numbered(3));
   EXPECT_EQ(full.code(), Status::Code::kResourceExhausted) << full.ToString();
   EXPECT_NE(full.message().find("asks to retry later"), std::string::npos) << full.ToString();
-  EXPECT_EQ(Take().size(), 5u);
+  EXPECT_EQ(harness_.Drain().size(), 5u);
   // Room again: the same connection carries the retried batch.
   ASSERT_TRUE(sink->Deliver(Numbered(3)).ok());
-  EXPECT_EQ(Take(), Numbered(3));
-  EXPECT_EQ(processor_->metrics().open_connections->Value(), 1);
+  EXPECT_EQ(harness_.Drain(), Numbered(3));
+  EXPECT_EQ(harness_.metrics().open_connections->Value(), 1);
 }
 
 TEST_F(ForwardSourceTest, MalformedFramesGetAnErrorFrameAndTheConnectionCloses) {
@@ -209,7 +177,7 @@ TEST_F(ForwardSourceTest, MalformedFramesGetAnErrorFrameAndTheConnectionCloses) 
   auto error = client.ReadFrame();
   ASSERT_TRUE(error.ok());
   EXPECT_EQ(error->error, "expected HELLO as the first frame, got PING");
-  EXPECT_TRUE(Take().empty());
+  EXPECT_TRUE(harness_.Drain().empty());
 }
 
 TEST_F(ForwardSourceTest, PingIsAnsweredAndAnIdleConnectionIsClosed) {
@@ -222,8 +190,7 @@ TEST_F(ForwardSourceTest, PingIsAnsweredAndAnIdleConnectionIsClosed) {
   ASSERT_TRUE(pong.ok());
   EXPECT_EQ(pong->type, forward::FrameType::kPong);
   EXPECT_TRUE(client.Closed());
-  EXPECT_TRUE(
-      testing::WaitFor([&] { return processor_->metrics().open_connections->Value() == 0; }));
+  EXPECT_TRUE(testing::WaitFor([&] { return harness_.metrics().open_connections->Value() == 0; }));
 }
 
 TEST_F(ForwardSourceTest, NoAnswerWithinTheTimeoutIsAConnectionFailure) {
@@ -256,12 +223,11 @@ TEST_F(ForwardSourceTest, SinkReconnectsAfterTheReceiverRestarts) {
   StartSource();
   auto sink = MakeSink();
   ASSERT_TRUE(sink->Deliver(Numbered(3)).ok());
-  source_->Stop();
-  source_.reset();
+  harness_.StopSource();
   StartSource();  // same port, same channel
   Status s = sink->Deliver(Numbered(4));
   ASSERT_TRUE(s.ok()) << s.ToString();  // the dead connection is replaced at once
-  EXPECT_EQ(Take().size(), 7u);
+  EXPECT_EQ(harness_.Drain().size(), 7u);
 }
 
 }  // namespace

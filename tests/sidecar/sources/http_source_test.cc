@@ -8,8 +8,8 @@
 
 #include <thread>
 
-#include "sidecar/channels/memory_channel.h"
 #include "tests/support/net_client.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
@@ -63,25 +63,11 @@ class HttpSourceTest : public ::testing::Test {
   void StartSource(const std::string& props = "",
                    const std::string& channel = "capacity: 1000, transactionCapacity: 100") {
     port_ = testing::FreePort();
-    auto parsed =
-        api::ParseFlow("sources: [{name: web, type: http, port: " + std::to_string(port_) +
-                       ", channels: [c], bind: 127.0.0.1" + (props.empty() ? "" : ", " + props) +
-                       "}]\nchannels: [{name: c, type: memory, " + channel +
-                       "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    flow_ = *parsed.flow;
-    channel_ =
-        std::make_unique<MemoryChannel>(flow_.spec.channels[0], metrics_.ForChannel("c", "memory"));
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
-    source_ = std::make_unique<HttpSource>(flow_.spec.sources[0], context_, *processor_);
-    Status s = source_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  void TearDown() override {
-    if (source_) source_->Stop();
+    ASSERT_TRUE(harness_.Wire("name: web, type: http, port: " + std::to_string(port_) +
+                                  ", bind: 127.0.0.1" + (props.empty() ? "" : ", " + props),
+                              channel));
+    source_ = harness_.Started(std::make_unique<HttpSource>(
+        harness_.source_config(), harness_.context(), harness_.processor()));
   }
 
   std::string Url(const std::string& path = "/") const {
@@ -89,35 +75,13 @@ class HttpSourceTest : public ::testing::Test {
   }
 
   // Takes (and commits the take of) everything the channel holds.
-  std::vector<Event> Drain() {
-    std::vector<Event> events;
-    auto tx = channel_->Begin();
-    for (;;) {
-      auto taken = tx->Take(channel_->TransactionCapacity());
-      if (taken.empty()) break;
-      events.insert(events.end(), taken.begin(), taken.end());
-      EXPECT_TRUE(tx->Commit().ok());
-      tx = channel_->Begin();
-    }
-    EXPECT_TRUE(tx->Commit().ok());
-    return events;
-  }
+  std::vector<Event> Drain() { return harness_.Drain(); }
+  std::vector<std::string> Bodies() { return testing::SourceHarness::Bodies(Drain()); }
+  const SourceMetrics& metrics() const { return harness_.metrics(); }
 
-  std::vector<std::string> Bodies() {
-    std::vector<std::string> bodies;
-    for (const auto& e : Drain()) bodies.push_back(e.body);
-    return bodies;
-  }
-
-  const SourceMetrics& metrics() const { return processor_->metrics(); }
-
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
+  testing::SourceHarness harness_;
   int port_ = 0;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<HttpSource> source_;
+  HttpSource* source_ = nullptr;  // owned by harness_
 };
 
 TEST_F(HttpSourceTest, JsonEventsLandWithTheirHeadersAndBodiesInOrder) {
@@ -301,7 +265,7 @@ TEST_F(HttpSourceTest, FullChannelIs503WithRetryAfterAndTheSameRequestSucceedsLa
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_EQ(r.retry_after, "2") << "1.5s rounds up";
   EXPECT_NE(r.body.find("full"), std::string::npos) << r.body;
-  EXPECT_EQ(channel_->Size(), 3u) << "nothing of the refused request was committed";
+  EXPECT_EQ(harness_.channel().Size(), 3u) << "nothing of the refused request was committed";
 
   EXPECT_EQ(Bodies(), (std::vector<std::string>{"1", "2", "3"}));
   r = HttpPost(Url(), request, kJson);
@@ -334,15 +298,9 @@ TEST_F(HttpSourceTest, StartReportsAPortInUse) {
   ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   ASSERT_EQ(::listen(fd, 1), 0);
 
-  auto parsed = api::ParseFlow(
-      "sources: [{name: web, type: http, bind: 127.0.0.1, port: " + std::to_string(port) +
-      ", channels: [c]}]\nchannels: [{name: c, type: memory}]\n"
-      "sinks: [{name: k, type: \"null\", channel: c}]\n");
-  ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-  MemoryChannel channel(parsed.flow->spec.channels[0], metrics_.ForChannel("c", "memory"));
-  auto processor = ChannelProcessor::Create(parsed.flow->spec.sources[0], {&channel}, context_);
-  ASSERT_TRUE(processor.ok());
-  HttpSource source(parsed.flow->spec.sources[0], context_, **processor);
+  ASSERT_TRUE(
+      harness_.Wire("name: web, type: http, bind: 127.0.0.1, port: " + std::to_string(port), ""));
+  HttpSource source(harness_.source_config(), harness_.context(), harness_.processor());
   Status s = source.Start();
   EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
   EXPECT_NE(s.message().find("127.0.0.1:" + std::to_string(port)), std::string::npos)

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "sidecar/channels/memory_channel.h"
 #include "tests/support/net_client.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
@@ -17,43 +17,18 @@ class NetcatSourceTest : public ::testing::Test {
   void StartSource(const std::string& props,
                    const std::string& channel = "capacity: 1000, transactionCapacity: 100") {
     port_ = testing::FreePort();
-    auto parsed = api::ParseFlow(
-        "sources: [{name: nc, type: netcat, port: " + std::to_string(port_) +
-        ", channels: [c], bind: 127.0.0.1, " + props + "}]\nchannels: [{name: c, type: memory, " +
-        channel + "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    flow_ = *parsed.flow;
-    channel_ =
-        std::make_unique<MemoryChannel>(flow_.spec.channels[0], metrics_.ForChannel("c", "memory"));
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
-    source_ = std::make_unique<NetcatSource>(flow_.spec.sources[0], context_, *processor_);
-    Status s = source_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_TRUE(harness_.Wire("name: nc, type: netcat, port: " + std::to_string(port_) +
+                                  ", bind: 127.0.0.1" + (props.empty() ? "" : ", " + props),
+                              channel));
+    harness_.Started(std::make_unique<NetcatSource>(harness_.source_config(), harness_.context(),
+                                                    harness_.processor()));
   }
 
-  std::vector<std::string> Bodies(size_t max = 10000) {
-    std::vector<std::string> bodies;
-    auto tx = channel_->Begin();
-    for (const auto& e : tx->Take(std::min<size_t>(max, channel_->TransactionCapacity()))) {
-      bodies.push_back(e.body);
-    }
-    EXPECT_TRUE(tx->Commit().ok());
-    return bodies;
-  }
+  // What one transaction takes from the channel: up to its transactionCapacity.
+  std::vector<std::string> Bodies() { return harness_.TakeBodies(10000); }
 
-  void TearDown() override {
-    if (source_) source_->Stop();
-  }
-
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
+  testing::SourceHarness harness_;
   int port_ = 0;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<NetcatSource> source_;
 };
 
 TEST_F(NetcatSourceTest, EachLineIsAnEventAcknowledgedAfterCommit) {
@@ -63,8 +38,8 @@ TEST_F(NetcatSourceTest, EachLineIsAnEventAcknowledgedAfterCommit) {
   ASSERT_TRUE(client.Send("alpha\nbeta\r\ngamma\n"));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(client.ReadLine(), "OK");
   EXPECT_EQ(Bodies(), (std::vector<std::string>{"alpha", "beta", "gamma"}));
-  EXPECT_EQ(processor_->metrics().received->Value(), 3);
-  EXPECT_EQ(processor_->metrics().accepted->Value(), 3);
+  EXPECT_EQ(harness_.metrics().received->Value(), 3);
+  EXPECT_EQ(harness_.metrics().accepted->Value(), 3);
 }
 
 TEST_F(NetcatSourceTest, OversizedLinesAreRejectedAndTheirNeighboursKept) {
@@ -75,7 +50,7 @@ TEST_F(NetcatSourceTest, OversizedLinesAreRejectedAndTheirNeighboursKept) {
   EXPECT_EQ(client.ReadLine(), "FAILED: line longer than maxLineLength 10");
   EXPECT_EQ(client.ReadLine(), "OK");
   EXPECT_EQ(Bodies(), (std::vector<std::string>{"short", "after"}));
-  EXPECT_EQ(processor_->metrics().rejected->Value(), 1);
+  EXPECT_EQ(harness_.metrics().rejected->Value(), 1);
 }
 
 TEST_F(NetcatSourceTest, ALineLargerThanTheBufferIsRejectedOnce) {
@@ -109,7 +84,7 @@ TEST_F(NetcatSourceTest, ALastLineWithoutNewlineCountsWhenTheClientCloses) {
     client.ShutdownWrite();
     EXPECT_EQ(client.ReadLine(std::chrono::seconds(2)), std::nullopt) << "no acks with ack: false";
   }
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 2; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 2; }));
   EXPECT_EQ(Bodies(), (std::vector<std::string>{"first", "last-without-newline"}));
 }
 
@@ -119,7 +94,7 @@ TEST_F(NetcatSourceTest, AFullChannelHoldsBackAcksUntilThereIsRoomAndLosesNothin
   std::string lines;
   for (int i = 0; i < 12; ++i) lines += "line" + std::to_string(i) + "\n";
   ASSERT_TRUE(client.Send(lines));
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 5; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 5; }));
   EXPECT_EQ(client.ReadLine(std::chrono::milliseconds(300)), std::nullopt)
       << "nothing is acknowledged while part of the input waits for room";
   std::vector<std::string> got;
@@ -149,7 +124,7 @@ TEST_F(NetcatSourceTest, ABatchTheChannelCanNeverHoldFailsOnlyItsOwnLines) {
 
 TEST_F(NetcatSourceTest, APortInUseIsAnErrorNamingIt) {
   StartSource("");
-  NetcatSource second(flow_.spec.sources[0], context_, *processor_);
+  NetcatSource second(harness_.source_config(), harness_.context(), harness_.processor());
   Status s = second.Start();
   EXPECT_EQ(s.code(), Status::Code::kUnavailable);
   EXPECT_NE(s.message().find(std::to_string(port_)), std::string::npos) << s.message();
@@ -163,7 +138,7 @@ TEST_F(NetcatSourceTest, ConnectionsBeyondTheLimitAreRefused) {
   TcpClient second(port_);
   second.Send("b\n");
   EXPECT_EQ(second.ReadLine(std::chrono::seconds(2)), std::nullopt);
-  EXPECT_EQ(processor_->metrics().open_connections->Value(), 1);
+  EXPECT_EQ(harness_.metrics().open_connections->Value(), 1);
 }
 
 }  // namespace

@@ -11,27 +11,17 @@
 #include <thread>
 #include <vector>
 
-#include "sidecar/channels/memory_channel.h"
 #include "sidecar/core/registry.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
-std::string Lines(int from, int to) {
-  std::string text;
-  for (int i = from; i < to; ++i) text += "line-" + std::to_string(i) + "\n";
-  return text;
-}
-
-std::vector<std::string> LineList(int from, int to) {
-  std::vector<std::string> lines;
-  for (int i = from; i < to; ++i) lines.push_back("line-" + std::to_string(i));
-  return lines;
-}
+using testing::LineList;
+using testing::Lines;
 
 class SpoolDirSourceTest : public ::testing::Test {
  protected:
@@ -55,60 +45,18 @@ class SpoolDirSourceTest : public ::testing::Test {
 
   void StartSource(const std::string& props,
                    const std::string& channel = "capacity: 100000, transactionCapacity: 1000") {
-    auto parsed = api::ParseFlow(
-        "sources: [{name: sp, type: spooldir, channels: [c], spoolDir: " + spool_ +
-        ", pollDelay: 20ms" + props + "}]\nchannels: [{name: c, type: memory, " + channel +
-        "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    flow_ = *parsed.flow;
-    if (!channel_) {
-      channel_ = std::make_unique<MemoryChannel>(flow_.spec.channels[0],
-                                                 metrics_.ForChannel("c", "memory"));
-    }
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
-    source_ = std::make_unique<SpoolDirSource>(flow_.spec.sources[0], context_, *processor_);
-    Status s = source_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
-  }
-
-  std::vector<Event> TakeEvents(size_t max) {
-    std::vector<Event> events;
-    auto tx = channel_->Begin();
-    for (const auto& e : tx->Take(std::min(max, channel_->TransactionCapacity()))) {
-      events.push_back(e);
-    }
-    EXPECT_TRUE(tx->Commit().ok());
-    return events;
-  }
-
-  std::vector<std::string> Collect(size_t want,
-                                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    std::vector<std::string> bodies;
-    const auto deadline = Clock::now() + timeout;
-    while (bodies.size() < want && Clock::now() < deadline) {
-      auto some = TakeEvents(want - bodies.size());
-      if (some.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      for (auto& e : some) bodies.push_back(e.body);
-    }
-    return bodies;
+    ASSERT_TRUE(harness_.Wire(
+        "name: sp, type: spooldir, spoolDir: " + spool_ + ", pollDelay: 20ms" + props, channel));
+    source_ = harness_.Started(std::make_unique<SpoolDirSource>(
+        harness_.source_config(), harness_.context(), harness_.processor()));
   }
 
   bool Exists(const std::string& name) const { return fs::exists(spool_ + "/" + name); }
 
-  void TearDown() override {
-    if (source_) source_->Stop();
-  }
-
   testing::TempDir dir_;
   const std::string spool_ = dir_ / "spool";
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<SpoolDirSource> source_;
+  testing::SourceHarness harness_;
+  SpoolDirSource* source_ = nullptr;  // owned by harness_
 };
 
 TEST_F(SpoolDirSourceTest, FilesAreReadOldestFirstAndRenamedWhenDone) {
@@ -116,7 +64,7 @@ TEST_F(SpoolDirSourceTest, FilesAreReadOldestFirstAndRenamedWhenDone) {
   Drop("a.log", Lines(0, 3), 20);
   Drop("c.log", "line-6\nline-7", 5);  // the last line has no newline
   StartSource("");
-  EXPECT_EQ(Collect(8), LineList(0, 8));
+  EXPECT_EQ(harness_.Collect(8), LineList(0, 8));
   ASSERT_TRUE(testing::WaitFor([&] { return source_->completed() == 3; }));
   for (const char* name : {"a.log", "b.log", "c.log"}) {
     EXPECT_FALSE(Exists(name)) << name;
@@ -124,26 +72,26 @@ TEST_F(SpoolDirSourceTest, FilesAreReadOldestFirstAndRenamedWhenDone) {
   }
   EXPECT_FALSE(Exists(".flumespool/progress.json"));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_TRUE(TakeEvents(10).empty()) << "a completed file is never read again";
+  EXPECT_TRUE(harness_.Take(10).empty()) << "a completed file is never read again";
 }
 
 TEST_F(SpoolDirSourceTest, YoungestFirstWhenAsked) {
   Drop("old.log", "old\n", 20);
   Drop("new.log", "new\n", 5);
   StartSource(", consumeOrder: youngest");
-  EXPECT_EQ(Collect(2), (std::vector<std::string>{"new", "old"}));
+  EXPECT_EQ(harness_.Collect(2), (std::vector<std::string>{"new", "old"}));
 }
 
 TEST_F(SpoolDirSourceTest, AFileIsRenamedOnlyAfterAllItsEventsAreCommitted) {
   Drop("big.log", Lines(0, 12));
   StartSource(", batchSize: 5", "capacity: 5, transactionCapacity: 5, keepAlive: 0s");
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 5; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 5; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(Exists("big.log")) << "7 lines are not committed yet";
   EXPECT_FALSE(Exists("big.log.COMPLETED"));
   const std::string progress = testing::ReadFile(spool_ + "/.flumespool/progress.json");
   EXPECT_NE(progress.find("\"offset\":35"), std::string::npos) << progress;  // 5 × "line-N\n"
-  EXPECT_EQ(Collect(12), LineList(0, 12));
+  EXPECT_EQ(harness_.Collect(12), LineList(0, 12));
   EXPECT_TRUE(testing::WaitFor([&] { return Exists("big.log.COMPLETED"); }));
 }
 
@@ -153,9 +101,9 @@ TEST_F(SpoolDirSourceTest, IncludeAndIgnorePatternsAndHiddenFiles) {
   Drop("skip-me.log", "c\n");
   Drop(".hidden.log", "d\n");
   StartSource(R"(, includePattern: "^.*\\.log$", ignorePattern: "^skip-.*")");
-  EXPECT_EQ(Collect(1), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(harness_.Collect(1), (std::vector<std::string>{"a"}));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_TRUE(TakeEvents(10).empty());
+  EXPECT_TRUE(harness_.Take(10).empty());
   EXPECT_TRUE(Exists("b.txt"));
   EXPECT_TRUE(Exists("skip-me.log"));
   EXPECT_TRUE(Exists(".hidden.log"));
@@ -164,7 +112,7 @@ TEST_F(SpoolDirSourceTest, IncludeAndIgnorePatternsAndHiddenFiles) {
 TEST_F(SpoolDirSourceTest, DeletePolicyImmediateRemovesCompletedFiles) {
   Drop("a.log", "a\n");
   StartSource(", deletePolicy: immediate");
-  EXPECT_EQ(Collect(1), (std::vector<std::string>{"a"}));
+  EXPECT_EQ(harness_.Collect(1), (std::vector<std::string>{"a"}));
   ASSERT_TRUE(testing::WaitFor([&] { return source_->completed() == 1; }));
   EXPECT_FALSE(Exists("a.log"));
   EXPECT_FALSE(Exists("a.log.COMPLETED"));
@@ -176,13 +124,13 @@ TEST_F(SpoolDirSourceTest, BlobMakesTheWholeFileOneEventOrChunksOfMaxBlobLength)
   Drop("a.bin", binary, 20);
   Drop("b.bin", std::string(25, 'x'), 10);
   StartSource(", deserializer: blob, maxBlobLength: 256");
-  EXPECT_EQ(Collect(2), (std::vector<std::string>{binary, std::string(25, 'x')}));
-  source_->Stop();
-  source_.reset();
+  EXPECT_EQ(harness_.Collect(2), (std::vector<std::string>{binary, std::string(25, 'x')}));
+  harness_.StopSource();
   Drop("c.bin", std::string(600, 'y'));
   StartSource(", deserializer: blob, maxBlobLength: 256");
-  EXPECT_EQ(Collect(3), (std::vector<std::string>{std::string(256, 'y'), std::string(256, 'y'),
-                                                  std::string(88, 'y')}));
+  EXPECT_EQ(harness_.Collect(3),
+            (std::vector<std::string>{std::string(256, 'y'), std::string(256, 'y'),
+                                      std::string(88, 'y')}));
 }
 
 TEST_F(SpoolDirSourceTest, HeadersNameTheFile) {
@@ -190,7 +138,7 @@ TEST_F(SpoolDirSourceTest, HeadersNameTheFile) {
   StartSource(", fileHeader: true, basenameHeader: true, basenameHeaderKey: name");
   std::vector<Event> events;
   ASSERT_TRUE(testing::WaitFor([&] {
-    events = TakeEvents(10);
+    events = harness_.Take(10);
     return !events.empty();
   }));
   ASSERT_NE(events[0].headers.Find("file"), nullptr);
@@ -203,66 +151,57 @@ TEST_F(SpoolDirSourceTest, SubdirectoriesOnlyWithRecursiveDirectorySearch) {
   Drop("sub/deep.log", "deep\n");
   StartSource("");
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_TRUE(TakeEvents(10).empty());
-  source_->Stop();
-  source_.reset();
+  EXPECT_TRUE(harness_.Take(10).empty());
+  harness_.StopSource();
   StartSource(", recursiveDirectorySearch: true");
-  EXPECT_EQ(Collect(1), (std::vector<std::string>{"deep"}));
+  EXPECT_EQ(harness_.Collect(1), (std::vector<std::string>{"deep"}));
   EXPECT_TRUE(testing::WaitFor([&] { return Exists("sub/deep.log.COMPLETED"); }));
 }
 
 TEST_F(SpoolDirSourceTest, OverLongLinesAreRejectedNeverTruncated) {
   Drop("a.log", "short\n" + std::string(200, 'x') + "\nafter\n" + std::string(150, 'z'));
   StartSource(", maxLineLength: 100");
-  EXPECT_EQ(Collect(2), (std::vector<std::string>{"short", "after"}));
+  EXPECT_EQ(harness_.Collect(2), (std::vector<std::string>{"short", "after"}));
   ASSERT_TRUE(testing::WaitFor([&] { return source_->completed() == 1; }));
-  EXPECT_EQ(processor_->metrics().rejected->Value(), 2);
-  EXPECT_EQ(processor_->metrics().received->Value(), 4);
+  EXPECT_EQ(harness_.metrics().rejected->Value(), 2);
+  EXPECT_EQ(harness_.metrics().received->Value(), 4);
 }
 
 TEST_F(SpoolDirSourceTest, ARestartContinuesTheFileAtTheCommittedOffset) {
   Drop("big.log", Lines(0, 20));
   StartSource(", batchSize: 5", "capacity: 10, transactionCapacity: 5, keepAlive: 0s");
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 10; }));
-  source_->Stop();  // a batch was waiting for room: it is not committed and not recorded
-  source_.reset();
-  EXPECT_EQ(Collect(10), LineList(0, 10));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 10; }));
+  harness_.StopSource();  // a batch was waiting for room: it is not committed and not recorded
+  EXPECT_EQ(harness_.Collect(10), LineList(0, 10));
   StartSource(", batchSize: 5", "capacity: 10, transactionCapacity: 5, keepAlive: 0s");
-  EXPECT_EQ(Collect(10), LineList(10, 20));
+  EXPECT_EQ(harness_.Collect(10), LineList(10, 20));
   EXPECT_TRUE(testing::WaitFor([&] { return Exists("big.log.COMPLETED"); }));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  EXPECT_TRUE(TakeEvents(10).empty());
+  EXPECT_TRUE(harness_.Take(10).empty());
 }
 
 TEST_F(SpoolDirSourceTest, AFileThatChangesWhileReadIsAnErrorAndIsNotCompleted) {
   Drop("grows.log", Lines(0, 20));
   StartSource(", batchSize: 5", "capacity: 5, transactionCapacity: 5, keepAlive: 0s");
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 5; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 5; }));
   {
     std::ofstream append(spool_ + "/grows.log", std::ios::app);
     append << "late\n";
   }
-  EXPECT_EQ(Collect(5), LineList(0, 5));
+  EXPECT_EQ(harness_.Collect(5), LineList(0, 5));
   ASSERT_TRUE(testing::WaitFor([&] { return source_->halted(); }));
   EXPECT_TRUE(Exists("grows.log"));
   EXPECT_FALSE(Exists("grows.log.COMPLETED"));
   Drop("next.log", "next\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto rest = Collect(5, std::chrono::milliseconds(300));
+  auto rest = harness_.Collect(5, std::chrono::milliseconds(300));
   EXPECT_LE(rest.size(), 5u) << "nothing after the error but what was committed";
   EXPECT_TRUE(Exists("next.log"));
 }
 
 TEST_F(SpoolDirSourceTest, AMissingSpoolDirIsAStartError) {
-  auto parsed = api::ParseFlow(
-      "sources: [{name: sp, type: spooldir, channels: [c], spoolDir: /nonexistent/spool}]\n"
-      "channels: [{name: c, type: memory}]\nsinks: [{name: k, type: \"null\", channel: c, "
-      "batchSize: 1}]\n");
-  ASSERT_TRUE(parsed.flow);
-  MemoryChannel channel(parsed.flow->spec.channels[0], metrics_.ForChannel("c2", "memory"));
-  auto processor = ChannelProcessor::Create(parsed.flow->spec.sources[0], {&channel}, context_);
-  ASSERT_TRUE(processor.ok());
-  SpoolDirSource source(parsed.flow->spec.sources[0], context_, **processor);
+  ASSERT_TRUE(harness_.Wire("name: sp, type: spooldir, spoolDir: /nonexistent/spool", ""));
+  SpoolDirSource source(harness_.source_config(), harness_.context(), harness_.processor());
   Status s = source.Start();
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("/nonexistent/spool"), std::string::npos) << s.message();

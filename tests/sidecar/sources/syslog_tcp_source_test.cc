@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "sidecar/channels/memory_channel.h"
 #include "sidecar/core/registry.h"
 #include "tests/support/net_client.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
@@ -18,52 +18,15 @@ class SyslogTcpSourceTest : public ::testing::Test {
  protected:
   void StartSource(const std::string& type, const std::string& props,
                    const std::string& channel = "capacity: 1000, transactionCapacity: 100") {
-    auto parsed = api::ParseFlow(
-        "sources: [{name: sys, type: " + type + ", channels: [c], host: 127.0.0.1, " + props +
-        "}]\nchannels: [{name: c, type: memory, " + channel +
-        "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    flow_ = *parsed.flow;
-    channel_ =
-        std::make_unique<MemoryChannel>(flow_.spec.channels[0], metrics_.ForChannel("c", "memory"));
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
+    ASSERT_TRUE(harness_.Wire("name: sys, type: " + type + ", host: 127.0.0.1, " + props, channel));
     const SourceFactory* factory = SourceRegistry().Find(type);
     ASSERT_NE(factory, nullptr);
-    auto source = (*factory)(flow_.spec.sources[0], context_, *processor_);
+    auto source = (*factory)(harness_.source_config(), harness_.context(), harness_.processor());
     ASSERT_TRUE(source.ok()) << source.status().ToString();
-    source_ = std::move(source).value();
-    Status s = source_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    harness_.Started(std::move(source).value());
   }
 
-  std::vector<Event> Take(size_t max = 100) {
-    std::vector<Event> events;
-    auto tx = channel_->Begin();
-    auto taken = tx->Take(std::min<size_t>(max, channel_->TransactionCapacity()));
-    events.assign(taken.begin(), taken.end());
-    EXPECT_TRUE(tx->Commit().ok());
-    return events;
-  }
-
-  // Waits until `n` events are in the channel, then takes them.
-  std::vector<Event> TakeWhenThere(size_t n) {
-    EXPECT_TRUE(testing::WaitFor([&] { return channel_->Size() >= n; }))
-        << "only " << channel_->Size() << " of " << n << " events arrived";
-    return Take(n);
-  }
-
-  void TearDown() override {
-    if (source_) source_->Stop();
-  }
-
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<Source> source_;
+  testing::SourceHarness harness_;
 };
 
 TEST_F(SyslogTcpSourceTest, OctetCountedAndNewlineFramesBecomeEventsWithHeaders) {
@@ -73,10 +36,9 @@ TEST_F(SyslogTcpSourceTest, OctetCountedAndNewlineFramesBecomeEventsWithHeaders)
   const std::string m2 = "<13>Oct 11 22:14:15 host2 sshd[7]: second";
   TcpClient client(port);
   ASSERT_TRUE(client.connected());
-  EXPECT_TRUE(
-      testing::WaitFor([&] { return processor_->metrics().open_connections->Value() == 1; }));
+  EXPECT_TRUE(testing::WaitFor([&] { return harness_.metrics().open_connections->Value() == 1; }));
   ASSERT_TRUE(client.Send(std::to_string(m1.size()) + " " + m1 + m2 + "\r\nnot syslog\n"));
-  auto events = TakeWhenThere(3);
+  auto events = harness_.TakeWhenThere(3);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].body, "first");
   EXPECT_EQ(*events[0].headers.Find("timestamp"), "1065910455003");
@@ -88,11 +50,10 @@ TEST_F(SyslogTcpSourceTest, OctetCountedAndNewlineFramesBecomeEventsWithHeaders)
   EXPECT_EQ(*events[1].headers.Find("host"), "host2");
   EXPECT_EQ(events[2].body, "not syslog");
   EXPECT_EQ(*events[2].headers.Find("flume.syslog.status"), "Invalid");
-  EXPECT_EQ(processor_->metrics().received->Value(), 3);
-  EXPECT_EQ(processor_->metrics().accepted->Value(), 3);
+  EXPECT_EQ(harness_.metrics().received->Value(), 3);
+  EXPECT_EQ(harness_.metrics().accepted->Value(), 3);
   client.ShutdownWrite();
-  EXPECT_TRUE(
-      testing::WaitFor([&] { return processor_->metrics().open_connections->Value() == 0; }));
+  EXPECT_TRUE(testing::WaitFor([&] { return harness_.metrics().open_connections->Value() == 0; }));
 }
 
 TEST_F(SyslogTcpSourceTest, ALongMessageArrivesInIncompletePartsThatJoinUp) {
@@ -102,7 +63,7 @@ TEST_F(SyslogTcpSourceTest, ALongMessageArrivesInIncompletePartsThatJoinUp) {
   const std::string message = "<11>Oct 11 22:14:15 web app: " + text;  // 99 bytes
   TcpClient client(port);
   ASSERT_TRUE(client.Send(message + "\n<13>Oct 11 22:14:15 web app: small\n"));
-  auto events = TakeWhenThere(4);
+  auto events = harness_.TakeWhenThere(4);
   ASSERT_EQ(events.size(), 4u);
   std::string joined;
   for (int i = 0; i < 3; ++i) {
@@ -124,10 +85,10 @@ TEST_F(SyslogTcpSourceTest, AFullChannelStopsReadingAndLosesNothing) {
   for (int i = 0; i < 40; ++i) stream += "<13>Oct 11 22:14:15 h app: n" + std::to_string(i) + "\n";
   TcpClient client(port);
   ASSERT_TRUE(client.Send(stream));
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 5; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 5; }));
   std::vector<std::string> got;
   ASSERT_TRUE(testing::WaitFor([&] {
-    for (auto& e : Take()) got.push_back(e.body);
+    for (auto& e : harness_.Take(100)) got.push_back(e.body);
     return got.size() >= 40;
   }));
   ASSERT_EQ(got.size(), 40u);
@@ -139,7 +100,7 @@ TEST_F(SyslogTcpSourceTest, KeepFieldsAllKeepsTheRawMessage) {
   StartSource("syslogtcp", "port: " + std::to_string(port) + ", keepFields: all");
   TcpClient client(port);
   ASSERT_TRUE(client.Send("<13>Oct 11 22:14:15 h app: x\n"));
-  auto events = TakeWhenThere(1);
+  auto events = harness_.TakeWhenThere(1);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].body, "<13>Oct 11 22:14:15 h app: x");
   EXPECT_EQ(*events[0].headers.Find("host"), "h");
@@ -154,9 +115,9 @@ TEST_F(SyslogTcpSourceTest, MultiportListensOnEveryPortAndNamesIt) {
   TcpClient to_a(a);
   TcpClient to_b(b);
   ASSERT_TRUE(to_a.Send("<13>Oct 11 22:14:15 h app: via a\n"));
-  ASSERT_TRUE(testing::WaitFor([&] { return channel_->Size() == 1; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 1; }));
   ASSERT_TRUE(to_b.Send("<13>Oct 11 22:14:15 h app: via b\n"));
-  auto events = TakeWhenThere(2);
+  auto events = harness_.TakeWhenThere(2);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(*events[0].headers.Find("port"), std::to_string(a));
   EXPECT_EQ(*events[1].headers.Find("port"), std::to_string(b));
@@ -167,7 +128,7 @@ TEST_F(SyslogTcpSourceTest, MultiportTakesFlumesSpaceSeparatedPorts) {
   StartSource("multiport_syslogtcp", "ports: \"" + std::to_string(a) + "\"");
   TcpClient client(a);
   ASSERT_TRUE(client.Send("<13>Oct 11 22:14:15 h app: x\n"));
-  EXPECT_EQ(TakeWhenThere(1).size(), 1u);
+  EXPECT_EQ(harness_.TakeWhenThere(1).size(), 1u);
 }
 
 TEST(SyslogTcpSourceConfigTest, BadSettingsAreReportedWithTheirField) {

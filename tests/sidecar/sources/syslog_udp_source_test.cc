@@ -6,7 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "sidecar/channels/memory_channel.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
@@ -30,45 +30,16 @@ class SyslogUdpSourceTest : public ::testing::Test {
   void StartSource(const std::string& props,
                    const std::string& channel = "capacity: 1000, transactionCapacity: 100") {
     port_ = testing::FreePort();
-    auto parsed = api::ParseFlow(
-        "sources: [{name: udp, type: syslogudp, port: " + std::to_string(port_) +
-        ", channels: [c], host: 127.0.0.1, " + props + "}]\nchannels: [{name: c, type: memory, " +
-        channel + "}]\nsinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    ASSERT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    flow_ = *parsed.flow;
-    channel_ =
-        std::make_unique<MemoryChannel>(flow_.spec.channels[0], metrics_.ForChannel("c", "memory"));
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    ASSERT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
-    auto source = SyslogUdpSource::Create(flow_.spec.sources[0], *processor_);
+    ASSERT_TRUE(harness_.Wire("name: udp, type: syslogudp, port: " + std::to_string(port_) +
+                                  ", host: 127.0.0.1, " + props,
+                              channel));
+    auto source = SyslogUdpSource::Create(harness_.source_config(), harness_.processor());
     ASSERT_TRUE(source.ok()) << source.status().ToString();
-    source_ = std::move(source).value();
-    Status s = source_->Start();
-    ASSERT_TRUE(s.ok()) << s.ToString();
+    harness_.Started(std::move(source).value());
   }
 
-  std::vector<Event> TakeWhenThere(size_t n) {
-    EXPECT_TRUE(testing::WaitFor([&] { return channel_->Size() >= n; }))
-        << "only " << channel_->Size() << " of " << n << " events arrived";
-    auto tx = channel_->Begin();
-    auto taken = tx->Take(n);
-    std::vector<Event> events(taken.begin(), taken.end());
-    EXPECT_TRUE(tx->Commit().ok());
-    return events;
-  }
-
-  void TearDown() override {
-    if (source_) source_->Stop();
-  }
-
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
+  testing::SourceHarness harness_;
   int port_ = 0;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<SyslogUdpSource> source_;
 };
 
 TEST_F(SyslogUdpSourceTest, EachDatagramIsOneEvent) {
@@ -76,7 +47,7 @@ TEST_F(SyslogUdpSourceTest, EachDatagramIsOneEvent) {
   SendDatagram(port_, "<34>1 2003-10-11T22:14:15.003Z mymachine su - ID47 - multi\nline");
   SendDatagram(port_, "<13>Oct 11 22:14:15 h app: trailing newline\n");
   SendDatagram(port_, "garbage");
-  auto events = TakeWhenThere(3);
+  auto events = harness_.TakeWhenThere(3);
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].body, "multi\nline") << "a datagram may hold newlines";
   EXPECT_EQ(*events[0].headers.Find("host"), "mymachine");
@@ -84,8 +55,8 @@ TEST_F(SyslogUdpSourceTest, EachDatagramIsOneEvent) {
   EXPECT_EQ(events[1].body, "app: trailing newline");
   EXPECT_EQ(events[2].body, "garbage");
   EXPECT_EQ(*events[2].headers.Find("flume.syslog.status"), "Invalid");
-  EXPECT_EQ(processor_->metrics().received->Value(), 3);
-  EXPECT_EQ(processor_->metrics().accepted->Value(), 3);
+  EXPECT_EQ(harness_.metrics().received->Value(), 3);
+  EXPECT_EQ(harness_.metrics().accepted->Value(), 3);
 }
 
 TEST_F(SyslogUdpSourceTest, AFullChannelDropsAndCountsWhatCannotWait) {
@@ -93,18 +64,18 @@ TEST_F(SyslogUdpSourceTest, AFullChannelDropsAndCountsWhatCannotWait) {
   for (int i = 0; i < 5; ++i)
     SendDatagram(port_, "<13>Oct 11 22:14:15 h app: " + std::to_string(i));
   ASSERT_TRUE(testing::WaitFor([&] {
-    const SourceMetrics& m = processor_->metrics();
+    const SourceMetrics& m = harness_.metrics();
     return m.accepted->Value() + m.rejected->Value() == 5;
   }));
-  EXPECT_EQ(processor_->metrics().received->Value(), 5);
-  EXPECT_EQ(processor_->metrics().accepted->Value(), 2);
-  EXPECT_EQ(processor_->metrics().rejected->Value(), 3);
-  auto events = TakeWhenThere(2);
+  EXPECT_EQ(harness_.metrics().received->Value(), 5);
+  EXPECT_EQ(harness_.metrics().accepted->Value(), 2);
+  EXPECT_EQ(harness_.metrics().rejected->Value(), 3);
+  auto events = harness_.TakeWhenThere(2);
   ASSERT_EQ(events.size(), 2u);
   EXPECT_EQ(events[0].body, "app: 0");
   // Room again: new datagrams get in.
   SendDatagram(port_, "<13>Oct 11 22:14:15 h app: later");
-  EXPECT_EQ(TakeWhenThere(1).at(0).body, "app: later");
+  EXPECT_EQ(harness_.TakeWhenThere(1).at(0).body, "app: later");
 }
 
 }  // namespace

@@ -11,27 +11,17 @@
 #include <thread>
 #include <vector>
 
-#include "sidecar/channels/memory_channel.h"
 #include "sidecar/core/registry.h"
+#include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::sidecar {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
-std::string Lines(int from, int to) {
-  std::string text;
-  for (int i = from; i < to; ++i) text += "line-" + std::to_string(i) + "\n";
-  return text;
-}
-
-std::vector<std::string> LineList(int from, int to) {
-  std::vector<std::string> lines;
-  for (int i = from; i < to; ++i) lines.push_back("line-" + std::to_string(i));
-  return lines;
-}
+using testing::LineList;
+using testing::Lines;
 
 void Append(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::app | std::ios::binary);
@@ -50,93 +40,49 @@ class TaildirSourceTest : public ::testing::Test {
 
   // A taildir source over `groups` (YAML map) with `props`, writing to one memory channel.
   Status StartSource(const std::string& groups, const std::string& props = "") {
-    auto parsed =
-        api::ParseFlow("sources: [{name: td, type: taildir, channels: [c], filegroups: " + groups +
-                       ", positionFile: " + position_ + ", pollInterval: 20ms" + props +
-                       "}]\nchannels: [{name: c, type: memory, capacity: 100000, "
-                       "transactionCapacity: 1000}]\n"
-                       "sinks: [{name: k, type: \"null\", channel: c, batchSize: 1}]\n");
-    EXPECT_TRUE(parsed.flow) << api::JoinErrors(parsed.errors);
-    if (!parsed.flow) return Status::InvalidArgument("bad flow");
-    flow_ = *parsed.flow;
-    if (!channel_) {
-      channel_ = std::make_unique<MemoryChannel>(flow_.spec.channels[0],
-                                                 metrics_.ForChannel("c", "memory"));
+    if (!harness_.Wire("name: td, type: taildir, filegroups: " + groups +
+                           ", positionFile: " + position_ + ", pollInterval: 20ms" + props,
+                       "capacity: 100000, transactionCapacity: 1000")) {
+      return Status::InvalidArgument("bad flow");
     }
-    auto processor = ChannelProcessor::Create(flow_.spec.sources[0], {channel_.get()}, context_);
-    EXPECT_TRUE(processor.ok()) << processor.status().ToString();
-    processor_ = std::move(processor).value();
-    auto source = TaildirSource::Create(flow_.spec.sources[0], context_, *processor_);
+    auto source =
+        TaildirSource::Create(harness_.source_config(), harness_.context(), harness_.processor());
     if (!source.ok()) return source.status();
-    source_ = std::move(source).value();
-    return source_->Start();
+    source_ = source->get();
+    return harness_.Start(std::move(source).value());
   }
   void StartApp(const std::string& props = "") {
     Status s = StartSource("{app: " + app_ + "}", props);
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-  void StopSource() {
-    source_->Stop();
-    source_.reset();
-  }
-
-  std::vector<Event> TakeEvents(size_t max) {
-    std::vector<Event> events;
-    auto tx = channel_->Begin();
-    for (const auto& e : tx->Take(std::min(max, channel_->TransactionCapacity()))) {
-      events.push_back(e);
-    }
-    EXPECT_TRUE(tx->Commit().ok());
-    return events;
-  }
-
-  std::vector<std::string> Collect(size_t want,
-                                   std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    std::vector<std::string> bodies;
-    const auto deadline = Clock::now() + timeout;
-    while (bodies.size() < want && Clock::now() < deadline) {
-      auto some = TakeEvents(want - bodies.size());
-      if (some.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      for (auto& e : some) bodies.push_back(e.body);
-    }
-    return bodies;
-  }
 
   // Nothing more arrives for a while.
   bool Quiet() {
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    return TakeEvents(100).empty();
-  }
-
-  void TearDown() override {
-    if (source_) source_->Stop();
+    return harness_.Take(100).empty();
   }
 
   testing::TempDir dir_;
   const std::string logs_ = dir_ / "logs";
   const std::string app_ = logs_ + "/app.log";
   const std::string position_ = dir_ / "state/taildir_position.json";
-  AgentMetrics metrics_{"test"};
-  ComponentContext context_{"test", &metrics_};
-  api::Flow flow_;
-  std::unique_ptr<MemoryChannel> channel_;
-  std::unique_ptr<ChannelProcessor> processor_;
-  std::unique_ptr<TaildirSource> source_;
+  testing::SourceHarness harness_;
+  TaildirSource* source_ = nullptr;  // owned by harness_
 };
 
 TEST_F(TaildirSourceTest, CompleteLinesBecomeEventsAndAPartialLineWaitsForItsNewline) {
   testing::WriteFile(app_, "a\nb\r\npart");
   StartApp();
-  EXPECT_EQ(Collect(2), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(harness_.Collect(2), (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(Quiet());
   Append(app_, "ial\n");
-  EXPECT_EQ(Collect(1), (std::vector<std::string>{"partial"}));
+  EXPECT_EQ(harness_.Collect(1), (std::vector<std::string>{"partial"}));
 }
 
 TEST_F(TaildirSourceTest, ThePositionFileRecordsInodeOffsetAndPathAfterCommit) {
   testing::WriteFile(app_, Lines(0, 3));
   StartApp();
-  EXPECT_EQ(Collect(3), LineList(0, 3));
+  EXPECT_EQ(harness_.Collect(3), LineList(0, 3));
   nlohmann::json positions;
   ASSERT_TRUE(testing::WaitFor([&] {
     positions = nlohmann::json::parse(testing::ReadFile(position_), nullptr, false);
@@ -149,54 +95,54 @@ TEST_F(TaildirSourceTest, ThePositionFileRecordsInodeOffsetAndPathAfterCommit) {
 TEST_F(TaildirSourceTest, ARestartContinuesAtTheRecordedOffset) {
   testing::WriteFile(app_, Lines(0, 5));
   StartApp();
-  EXPECT_EQ(Collect(5), LineList(0, 5));
-  StopSource();
+  EXPECT_EQ(harness_.Collect(5), LineList(0, 5));
+  harness_.StopSource();
   Append(app_, Lines(5, 8));
   StartApp();
-  EXPECT_EQ(Collect(3), LineList(5, 8));
+  EXPECT_EQ(harness_.Collect(3), LineList(5, 8));
   EXPECT_TRUE(Quiet());
 }
 
 TEST_F(TaildirSourceTest, RenameRotationReadsTheOldFileToItsEndThenTheNewOne) {
   testing::WriteFile(app_, Lines(0, 5));
   StartApp();
-  EXPECT_EQ(Collect(5), LineList(0, 5));
+  EXPECT_EQ(harness_.Collect(5), LineList(0, 5));
   // The writer still holds the old file: its last lines land after the rename.
   std::ofstream writer(app_, std::ios::app);
   fs::rename(app_, app_ + ".1");
   writer << Lines(5, 8);
   writer.close();
   testing::WriteFile(app_, Lines(8, 10));
-  EXPECT_EQ(Collect(5), LineList(5, 10));
+  EXPECT_EQ(harness_.Collect(5), LineList(5, 10));
   EXPECT_TRUE(Quiet());
 }
 
 TEST_F(TaildirSourceTest, ARotationWhileStoppedIsFoundByInodeAfterTheRestart) {
   testing::WriteFile(app_, Lines(0, 5));
   StartApp();
-  EXPECT_EQ(Collect(5), LineList(0, 5));
-  StopSource();
+  EXPECT_EQ(harness_.Collect(5), LineList(0, 5));
+  harness_.StopSource();
   Append(app_, Lines(5, 7));
   fs::rename(app_, app_ + ".1");
   testing::WriteFile(app_, Lines(7, 9));
   StartApp();
-  EXPECT_EQ(Collect(4), LineList(5, 9));
+  EXPECT_EQ(harness_.Collect(4), LineList(5, 9));
   EXPECT_TRUE(Quiet());
 }
 
 TEST_F(TaildirSourceTest, CopyTruncateStartsTheFileAgainFromZero) {
   testing::WriteFile(app_, Lines(0, 10));
   StartApp();
-  EXPECT_EQ(Collect(10), LineList(0, 10));
+  EXPECT_EQ(harness_.Collect(10), LineList(0, 10));
   fs::copy_file(app_, app_ + ".1");
   fs::resize_file(app_, 0);
   Append(app_, Lines(10, 12));  // shorter than the old offset
-  EXPECT_EQ(Collect(2), LineList(10, 12));
+  EXPECT_EQ(harness_.Collect(2), LineList(10, 12));
   EXPECT_TRUE(Quiet());
   fs::copy_file(app_, app_ + ".2");
   fs::resize_file(app_, 0);
   Append(app_, Lines(100, 120));  // longer than the old offset before the source looks
-  EXPECT_EQ(Collect(20), LineList(100, 120));
+  EXPECT_EQ(harness_.Collect(20), LineList(100, 120));
   EXPECT_TRUE(Quiet());
 }
 
@@ -205,7 +151,7 @@ TEST_F(TaildirSourceTest, SkipToEndIgnoresWhatWasThereAtStartUp) {
   StartApp(", skipToEnd: true");
   EXPECT_TRUE(Quiet());
   Append(app_, Lines(5, 6));
-  EXPECT_EQ(Collect(1), LineList(5, 6));
+  EXPECT_EQ(harness_.Collect(1), LineList(5, 6));
 }
 
 TEST_F(TaildirSourceTest, GlobGroupsHeadersAndByteOffsets) {
@@ -219,7 +165,7 @@ TEST_F(TaildirSourceTest, GlobGroupsHeadersAndByteOffsets) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   std::vector<Event> events;
   ASSERT_TRUE(testing::WaitFor([&] {
-    for (auto& e : TakeEvents(10)) events.push_back(e);
+    for (auto& e : harness_.Take(10)) events.push_back(e);
     return events.size() >= 3;
   }));
   EXPECT_TRUE(Quiet());
@@ -241,8 +187,8 @@ TEST_F(TaildirSourceTest, GlobGroupsHeadersAndByteOffsets) {
 TEST_F(TaildirSourceTest, OverLongLinesAreRejectedNeverTruncated) {
   testing::WriteFile(app_, "short\n" + std::string(300, 'x') + "\nafter\n");
   StartApp(", maxLineLength: 100");
-  EXPECT_EQ(Collect(2), (std::vector<std::string>{"short", "after"}));
-  EXPECT_EQ(processor_->metrics().rejected->Value(), 1);
+  EXPECT_EQ(harness_.Collect(2), (std::vector<std::string>{"short", "after"}));
+  EXPECT_EQ(harness_.metrics().rejected->Value(), 1);
 }
 
 TEST_F(TaildirSourceTest, BadFileGroupsAndHeadersAreErrors) {
