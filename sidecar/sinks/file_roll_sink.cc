@@ -11,7 +11,6 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "common/logging.h"
@@ -333,8 +332,7 @@ void FileRollSink::Serialize(const Event& event, std::string* out) const {
     avro::PutBytes(out, event.body);
     return;
   }
-  out->append(EventToJson(event).dump(-1, ' ', false,
-                                      nlohmann::ordered_json::error_handler_t::replace));
+  AppendEventJson(event, out);
   out->push_back('\n');
 }
 

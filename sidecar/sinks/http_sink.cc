@@ -40,11 +40,13 @@ bool SameTime(const struct timespec& a, const struct timespec& b) {
 }  // namespace
 
 std::string HttpSink::EncodeJson(std::span<const Event> events) {
-  nlohmann::ordered_json array = nlohmann::ordered_json::array();
+  std::string out = "[";
   for (const auto& event : events) {
-    array.push_back(EventToJson(event));
+    if (out.size() > 1) out.push_back(',');
+    AppendEventJson(event, &out);
   }
-  return array.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  out.push_back(']');
+  return out;
 }
 
 std::string HttpSink::EncodeText(std::span<const Event> events) {
