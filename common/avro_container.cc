@@ -6,6 +6,8 @@
 
 #include <random>
 
+#include "common/decompress.h"
+
 namespace acequia::avro {
 namespace {
 
@@ -34,23 +36,6 @@ Status Deflate(std::string_view in, std::string* out) {
   out->resize(start + z.total_out);
   deflateEnd(&z);
   return rc == Z_STREAM_END ? Status::Ok() : Status::Internal("zlib: deflate did not finish");
-}
-
-Status Inflate(std::string_view in, std::string* out) {
-  z_stream z{};
-  if (inflateInit2(&z, -15) != Z_OK) return Status::Internal("zlib: inflateInit2 failed");
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  char buffer[65536];
-  int rc;
-  do {
-    z.next_out = reinterpret_cast<Bytef*>(buffer);
-    z.avail_out = sizeof buffer;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out->append(buffer, sizeof buffer - z.avail_out);
-  } while (rc == Z_OK);
-  inflateEnd(&z);
-  return rc == Z_STREAM_END ? Status::Ok() : Malformed("a deflate block does not inflate");
 }
 
 }  // namespace
@@ -152,7 +137,10 @@ Status DecompressBlock(Codec codec, std::string_view data, std::string* out) {
       out->append(data);
       return Status::Ok();
     case Codec::kDeflate:
-      return Inflate(data, out);
+      if (!Inflate(data, DeflateFormat::kRaw, out).ok()) {
+        return Malformed("a deflate block does not inflate");
+      }
+      return Status::Ok();
     case Codec::kSnappy: {
       if (data.size() < 4) return Malformed("a snappy block is shorter than its CRC");
       std::string plain;
@@ -167,21 +155,9 @@ Status DecompressBlock(Codec codec, std::string_view data, std::string* out) {
       out->append(plain);
       return Status::Ok();
     }
-    case Codec::kZstandard: {
-      ZSTD_DCtx* context = ZSTD_createDCtx();
-      ZSTD_inBuffer in{data.data(), data.size(), 0};
-      char buffer[65536];
-      size_t rc = 0;
-      while (in.pos < in.size) {
-        ZSTD_outBuffer chunk{buffer, sizeof buffer, 0};
-        rc = ZSTD_decompressStream(context, &chunk, &in);
-        if (ZSTD_isError(rc)) break;
-        out->append(buffer, chunk.pos);
-      }
-      ZSTD_freeDCtx(context);
-      if (ZSTD_isError(rc) || rc != 0) return Malformed("a zstandard block does not decompress");
+    case Codec::kZstandard:
+      if (!ZstdDecompress(data, out).ok()) return Malformed("a zstandard block does not decompress");
       return Status::Ok();
-    }
   }
   return Malformed("unknown codec");
 }

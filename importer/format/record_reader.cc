@@ -1,12 +1,11 @@
 #include "importer/format/record_reader.h"
 
-#include <zlib.h>
-#include <zstd.h>
-
 #include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "common/decompress.h"
 
 namespace acequia::importer {
 namespace {
@@ -21,40 +20,15 @@ Result<std::string> ReadDecompressed(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   std::string raw = text.str();
+  std::string out;
   if (path.ends_with(".gz")) {
-    z_stream z{};
-    inflateInit2(&z, 15 + 32);
-    z.next_in = reinterpret_cast<Bytef*>(raw.data());
-    z.avail_in = static_cast<uInt>(raw.size());
-    std::string out;
-    char buf[65536];
-    int rc;
-    do {
-      z.next_out = reinterpret_cast<Bytef*>(buf);
-      z.avail_out = sizeof buf;
-      rc = inflate(&z, Z_NO_FLUSH);
-      out.append(buf, sizeof buf - z.avail_out);
-    } while (rc == Z_OK);
-    inflateEnd(&z);
-    if (rc != Z_STREAM_END) return Status::IoError(path + ": corrupt gzip data");
+    if (!Inflate(raw, DeflateFormat::kGzipOrZlib, &out).ok()) {
+      return Status::IoError(path + ": corrupt gzip data");
+    }
     return out;
   }
   if (path.ends_with(".zst")) {
-    ZSTD_DStream* d = ZSTD_createDStream();
-    ZSTD_initDStream(d);
-    ZSTD_inBuffer input{raw.data(), raw.size(), 0};
-    std::string out;
-    char buf[65536];
-    while (input.pos < input.size) {
-      ZSTD_outBuffer output{buf, sizeof buf, 0};
-      size_t rc = ZSTD_decompressStream(d, &output, &input);
-      if (ZSTD_isError(rc)) {
-        ZSTD_freeDStream(d);
-        return Status::IoError(path + ": corrupt zstd data");
-      }
-      out.append(buf, output.pos);
-    }
-    ZSTD_freeDStream(d);
+    if (!ZstdDecompress(raw, &out).ok()) return Status::IoError(path + ": corrupt zstd data");
     return out;
   }
   return raw;

@@ -1,13 +1,11 @@
 #include "tests/importer/support/import_harness.h"
 
-#include <zlib.h>
-#include <zstd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
 
+#include "common/decompress.h"
 #include "importer/plan/split_planner.h"
 #include "importer/run/split_runner.h"
 #include "tests/support/test_env.h"
@@ -45,37 +43,14 @@ ImportOutcome ImportAll(const DatabaseFactory& connect, const api::ImportJob& jo
 namespace {
 
 std::string Gunzip(const std::string& in) {
-  z_stream z{};
-  inflateInit2(&z, 15 + 32);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
   std::string out;
-  char buf[65536];
-  int rc;
-  do {
-    z.next_out = reinterpret_cast<Bytef*>(buf);
-    z.avail_out = sizeof buf;
-    rc = inflate(&z, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - z.avail_out);
-  } while (rc == Z_OK);
-  inflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("corrupt gzip");
+  if (!Inflate(in, DeflateFormat::kGzipOrZlib, &out).ok()) throw std::runtime_error("corrupt gzip");
   return out;
 }
 
 std::string Unzstd(const std::string& in) {
-  ZSTD_DStream* d = ZSTD_createDStream();
-  ZSTD_initDStream(d);
-  ZSTD_inBuffer input{in.data(), in.size(), 0};
   std::string out;
-  char buf[65536];
-  while (input.pos < input.size) {
-    ZSTD_outBuffer output{buf, sizeof buf, 0};
-    size_t rc = ZSTD_decompressStream(d, &output, &input);
-    if (ZSTD_isError(rc)) throw std::runtime_error("corrupt zstd");
-    out.append(buf, output.pos);
-  }
-  ZSTD_freeDStream(d);
+  if (!ZstdDecompress(in, &out).ok()) throw std::runtime_error("corrupt zstd");
   return out;
 }
 
