@@ -71,6 +71,34 @@ TEST(ResourceValidatorTest, AnInvalidFlowIsRefusedWithFieldPaths) {
   EXPECT_EQ(status["details"]["kind"], "Flow");
 }
 
+// Rules of a sink's own (status-code keys, codecs that need a serializer) are the validator's,
+// so the webhook refuses them at kubectl apply, not the agent at start-up.
+TEST(ResourceValidatorTest, PropertyRulesOfASinkAreRefusedAtAdmission) {
+  Json flow = Object(kGoodFlow);
+  flow["spec"]["sinks"] = Json::array({{{"name", "out"},
+                                        {"type", "http"},
+                                        {"channel", "main"},
+                                        {"endpoint", "http://x/"},
+                                        {"rollback", {{"4xy", false}}}},
+                                       {{"name", "files"},
+                                        {"type", "file_roll"},
+                                        {"channel", "main"},
+                                        {"directory", "/d"},
+                                        {"compression", "snappy"}}});
+  const Json status =
+      ValidateFlow(Request("Flow", "CREATE", flow), {}).ToReview()["response"]["status"];
+  EXPECT_EQ(status["code"], 422);
+  const Json& causes = status["details"]["causes"];
+  ASSERT_EQ(causes.size(), 2u) << status.dump();
+  EXPECT_EQ(causes[0]["field"], "spec.sinks[0].rollback");
+  EXPECT_EQ(causes[0]["message"],
+            "key \"4xy\": expected a status code such as \"503\" or a class such as \"5XX\"");
+  EXPECT_EQ(causes[1]["field"], "spec.sinks[1].compression");
+  EXPECT_EQ(causes[1]["message"],
+            "snappy compresses Avro blocks: it needs serializer avro_event (use gzip or zstd to "
+            "compress text or json)");
+}
+
 TEST(ResourceValidatorTest, AValidFlowIsAllowed) {
   EXPECT_TRUE(ValidateFlow(Request("Flow", "CREATE", Object(kGoodFlow)), {}).allowed());
 }
