@@ -489,12 +489,13 @@ Json FlowSpecRules() {
         "(has(self.metrics) && has(self.metrics.port) ? self.metrics.port : " +
         std::to_string(defaults.metrics_port) + ")";
     // Per protocol: a UDP source (syslogudp) may share its number with a TCP listener.
-    rules.push_back(Rule("self.sources.all(a, !has(a.port) || ((a.type.contains('udp') || "
-                         "a.port != " + metrics +
-                             ") && self.sources.exists_one(b, has(b.port) && b.port == a.port "
-                             "&& b.type.contains('udp') == a.type.contains('udp'))))",
-                         "two sources, or a source and spec.metrics.port, use the same port",
-                         ".sources"));
+    rules.push_back(
+        Rule("self.sources.all(a, !has(a.port) || ((a.type.contains('udp') || "
+             "a.port != " +
+                 metrics +
+                 ") && self.sources.exists_one(b, has(b.port) && b.port == a.port "
+                 "&& b.type.contains('udp') == a.type.contains('udp'))))",
+             "two sources, or a source and spec.metrics.port, use the same port", ".sources"));
   }
   // A batch never exceeds the transactionCapacity of the channel it is put into or taken from.
   auto tx = TypesDeclaring("c", ComponentKind::kChannel, "transactionCapacity");

@@ -371,8 +371,8 @@ void CheckWiring(const FlowSpec& spec, FieldErrorList& check) {
     }
     if (source.properties.Has("port")) {
       int64_t port = source.properties.GetInt("port");
-      auto [it, inserted] =
-          ports.emplace(std::pair{IsUdpSourceType(source.type), port}, FieldPath(source.path, "port"));
+      auto [it, inserted] = ports.emplace(std::pair{IsUdpSourceType(source.type), port},
+                                          FieldPath(source.path, "port"));
       if (!inserted) {
         check.Error(FieldPath(source.path, "port"),
                     "port " + std::to_string(port) + " is already used by " + it->second);

@@ -152,8 +152,7 @@ Status CheckMapKeys(const PropertySpec& spec, const YAML::Node& node) {
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
     if (!re2::RE2::FullMatch(key, pattern)) {
-      return Status::InvalidArgument("key \"" + key + "\": expected " +
-                                     std::string(spec.key_hint));
+      return Status::InvalidArgument("key \"" + key + "\": expected " + std::string(spec.key_hint));
     }
   }
   return Status::Ok();

@@ -156,7 +156,8 @@ Status DecompressBlock(Codec codec, std::string_view data, std::string* out) {
       return Status::Ok();
     }
     case Codec::kZstandard:
-      if (!ZstdDecompress(data, out).ok()) return Malformed("a zstandard block does not decompress");
+      if (!ZstdDecompress(data, out).ok())
+        return Malformed("a zstandard block does not decompress");
       return Status::Ok();
   }
   return Malformed("unknown codec");

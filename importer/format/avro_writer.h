@@ -1,5 +1,6 @@
 // Avro object container files (common/avro_container) written on top of OutputFile: the header,
-// then a block per ~64 KiB of rows. The schema is one record whose fields are the columns, each a union
+// then a block per ~64 KiB of rows. The schema is one record whose fields are the columns, each a
+// union
 // ["null", T]: long for integers, double for floats, boolean, bytes (PostgreSQL's "\x…" text
 // decoded), string for everything else (decimals, dates and timestamps as their database text,
 // as Sqoop does by default). Column names are made valid Avro names ([A-Za-z_][A-Za-z0-9_]*).

@@ -1,10 +1,10 @@
 #include "sidecar/sinks/file_roll_sink.h"
 
 #include <fcntl.h>
-#include <zlib.h>
-#include <zstd.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -138,8 +138,8 @@ FileRollSink::FileRollSink(const api::SinkConfig& config)
                   : compression_ == "zstd"                            ? avro::Codec::kZstandard
                   : compression_ == "snappy"                          ? avro::Codec::kSnappy
                                                                       : avro::Codec::kNull;
-    flush_bytes_ = std::min(
-        kFlushBytes, static_cast<size_t>(config.properties.GetSize("syncIntervalBytes")));
+    flush_bytes_ =
+        std::min(kFlushBytes, static_cast<size_t>(config.properties.GetSize("syncIntervalBytes")));
   } else {
     compression_suffix_ = compression_ == "gzip" ? ".gz" : compression_ == "zstd" ? ".zst" : "";
   }

@@ -139,7 +139,7 @@ class FileRollSink final : public Sink {
   const int round_value_;
   const std::string round_unit_name_;
   const std::string serializer_name_;
-  const std::string compression_;  // none | gzip | zstd | deflate | snappy
+  const std::string compression_;   // none | gzip | zstd | deflate | snappy
   std::string compression_suffix_;  // "", ".gz", ".zst" (text and json only)
   avro::Codec avro_codec_ = avro::Codec::kNull;
   size_t flush_bytes_;  // a file's buffer is written once it holds this much

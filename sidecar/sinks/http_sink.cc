@@ -69,8 +69,8 @@ bool HttpSink::StatusRule::Decide(int code) const {
   return fallback;
 }
 
-void HttpSink::ParseRule(const api::SinkConfig& config, const char* overrides,
-                         const char* fallback, StatusRule* rule) {
+void HttpSink::ParseRule(const api::SinkConfig& config, const char* overrides, const char* fallback,
+                         StatusRule* rule) {
   rule->fallback = config.properties.GetBool(fallback);
   // The catalogue's key pattern admits only "503"-style codes and "5XX"-style classes.
   for (const auto& [key, value] : config.properties.GetBoolMap(overrides)) {

@@ -80,8 +80,8 @@ class HttpSink final : public Sink {
   };
 
   explicit HttpSink(const api::SinkConfig& config);
-  static void ParseRule(const api::SinkConfig& config, const char* overrides,
-                        const char* fallback, StatusRule* rule);
+  static void ParseRule(const api::SinkConfig& config, const char* overrides, const char* fallback,
+                        StatusRule* rule);
   // Reads bearerTokenFile when it changed since the last read (or `force`).
   Status RefreshToken(bool force);
   // (Re)creates the client, with a new connection pool.

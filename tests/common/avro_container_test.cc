@@ -96,7 +96,8 @@ TEST(AvroContainerTest, DamageIsReportedNotMisread) {
   Header header;
   {
     Cursor cursor(std::string_view(file).substr(1));
-    EXPECT_EQ(ReadHeader(&cursor, &header).message(), "not an Avro object container file: no magic");
+    EXPECT_EQ(ReadHeader(&cursor, &header).message(),
+              "not an Avro object container file: no magic");
   }
   Cursor cursor(file);
   ASSERT_TRUE(ReadHeader(&cursor, &header).ok());

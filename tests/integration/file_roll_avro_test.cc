@@ -91,14 +91,16 @@ metadata: {name: avro}
 spec:
   metrics: {port: {metrics_port}}
   sources:
-    - {name: in, type: http, port: )" + std::to_string(port) + R"(, channels: [mem]}
+    - {name: in, type: http, port: )" +
+                    std::to_string(port) + R"(, channels: [mem]}
   channels:
     - {name: mem, type: memory}
   sinks:
     - name: archive
       type: file_roll
       channel: mem
-      directory: )" + out + R"(/%{tenant}
+      directory: )" +
+                    out + R"(/%{tenant}
       serializer: avro_event
       compression: zstd
       fileSuffix: .avro
@@ -127,18 +129,20 @@ TEST(FileRollAvroAgentTest, AFlumeAvroEventSinkConvertsAndRunsUnchanged) {
 a1.channels = mem
 a1.sinks = archive
 a1.sources.web.type = http
-a1.sources.web.port = )" + std::to_string(port) + R"(
+a1.sources.web.port = )" + std::to_string(port) +
+                                          R"(
 a1.sources.web.channels = mem
 a1.channels.mem.type = memory
 a1.sinks.archive.type = file_roll
 a1.sinks.archive.channel = mem
-a1.sinks.archive.sink.directory = )" + out + R"(
+a1.sinks.archive.sink.directory = )" + out +
+                                          R"(
 a1.sinks.archive.sink.serializer = avro_event
 a1.sinks.archive.sink.serializer.compressionCodec = snappy
 )");
-  ChildProcess convert({AgentBinary(), "convert-flume", dir / "agent.properties", "-o",
-                        dir / "flow.yaml"},
-                       dir.path());
+  ChildProcess convert(
+      {AgentBinary(), "convert-flume", dir / "agent.properties", "-o", dir / "flow.yaml"},
+      dir.path());
   convert.Start();
   ASSERT_EQ(convert.Wait(std::chrono::seconds(20)), 0) << convert.Stderr();
 

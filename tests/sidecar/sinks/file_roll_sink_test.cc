@@ -547,8 +547,7 @@ std::string DecompressAll(const std::string& dir, const std::string& tool) {
 TEST(FileRollCompressionTest, EveryWriteIsAMemberTheRealToolsReadWhole) {
   for (const std::string codec : {"gzip", "zstd"}) {
     testing::TempDir dir;
-    FileRollSink sink(
-        FileRollConfig(dir.path(), ", compression: " + codec + ", rollInterval: 0s"));
+    FileRollSink sink(FileRollConfig(dir.path(), ", compression: " + codec + ", rollInterval: 0s"));
     ASSERT_TRUE(sink.Start().ok());
     std::string expected;
     for (int batch = 0; batch < 3; ++batch) {
@@ -801,8 +800,7 @@ TEST(FileRollAvroEventTest, AFailedBatchIsCutAwayInEveryFormat) {
 
     // A body over the write buffer reaches the disk before the batch fails.
     const std::string big(5 << 20, 'x');
-    std::vector<Event> failing = {MakeEvent(big, {{"to", "good"}}),
-                                  MakeEvent("y", {{"to", "new"}}),
+    std::vector<Event> failing = {MakeEvent(big, {{"to", "good"}}), MakeEvent("y", {{"to", "new"}}),
                                   MakeEvent("z", {{"to", "blocked"}})};
     EXPECT_FALSE(sink.Deliver(failing).ok()) << variant;
     EXPECT_TRUE(ListFiles(tmp / "new").empty()) << variant;
@@ -825,10 +823,10 @@ TEST(FileRollAvroEventTest, TheCatalogueTiesAvroCodecsToAvroEvent) {
   EXPECT_EQ(api::JoinErrors(api::ParseFlow(flow + "compression: snappy}]\n").errors),
             "spec.sinks[0].compression: snappy compresses Avro blocks: it needs serializer "
             "avro_event (use gzip or zstd to compress text or json)");
-  EXPECT_EQ(api::JoinErrors(
-                api::ParseFlow(flow + "serializer: json, compression: deflate}]\n").errors),
-            "spec.sinks[0].compression: deflate compresses Avro blocks: it needs serializer "
-            "avro_event (use gzip or zstd to compress text or json)");
+  EXPECT_EQ(
+      api::JoinErrors(api::ParseFlow(flow + "serializer: json, compression: deflate}]\n").errors),
+      "spec.sinks[0].compression: deflate compresses Avro blocks: it needs serializer "
+      "avro_event (use gzip or zstd to compress text or json)");
   EXPECT_TRUE(api::ParseFlow(flow + "serializer: avro_event, compression: snappy}]\n").flow);
   EXPECT_FALSE(api::ParseFlow(flow + "serializer: avro_event, syncIntervalBytes: 10}]\n").flow)
       << "below the 1 KiB minimum";
