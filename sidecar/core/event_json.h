@@ -16,6 +16,10 @@ namespace acequia::sidecar {
 // Strict UTF-8: no overlong forms, surrogates or code points past U+10FFFF.
 bool IsValidUtf8(std::string_view text);
 
+// `text` with U+FFFD for every byte that is not part of valid UTF-8 (for formats whose strings
+// must be UTF-8, such as Avro's string).
+std::string ToValidUtf8(std::string_view text);
+
 // Appends `event` as one JSON object (no newline).
 void AppendEventJson(const Event& event, std::string* out);
 

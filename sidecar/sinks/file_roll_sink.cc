@@ -76,6 +76,15 @@ Status MakeDirectories(const std::string& path) {
   return Status::Ok();
 }
 
+// An Avro string: UTF-8 (strict readers refuse anything else), a bad byte becoming U+FFFD.
+void PutAvroString(const std::string& text, std::string* out) {
+  if (IsValidUtf8(text)) {
+    avro::PutBytes(out, text);
+  } else {
+    avro::PutBytes(out, ToValidUtf8(text));
+  }
+}
+
 bool Exists(const std::string& path) {
   struct stat st {};
   return lstat(path.c_str(), &st) == 0;
@@ -324,8 +333,8 @@ void FileRollSink::Serialize(const Event& event, std::string* out) const {
     if (event.headers.size() > 0) {
       avro::PutLong(out, static_cast<int64_t>(event.headers.size()));
       for (const auto& [key, value] : event.headers) {
-        avro::PutBytes(out, key);
-        avro::PutBytes(out, value);
+        PutAvroString(key, out);
+        PutAvroString(value, out);
       }
     }
     avro::PutLong(out, 0);

@@ -714,6 +714,22 @@ TEST(FileRollAvroEventTest, WritesFlumeEventRecordsABlockPerBatchThatLibavroRead
   EXPECT_EQ(ReadAvroEventsWithLibavro(files[0]), expected);
 }
 
+TEST(FileRollAvroEventTest, HeadersThatAreNotUtf8BecomeValidAvroStrings) {
+  TempDir dir;
+  FileRollSink sink(FileRollConfig(dir.path(), ", serializer: avro_event"));
+  ASSERT_TRUE(sink.Start().ok());
+  std::vector<Event> events = {MakeEvent(std::string("body\xff", 5), {{"k\xc0", "v\xff\xfe"}})};
+  ASSERT_TRUE(sink.Deliver(events).ok());
+  sink.Stop();
+  avro::Header header;
+  auto read = ReadAvroEvents(Closed(dir.path()).at(0), nullptr, &header);
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].body, std::string("body\xff", 5)) << "bytes stay bytes";
+  EXPECT_EQ(read[0].headers,
+            (std::map<std::string, std::string>{{"k\xef\xbf\xbd", "v\xef\xbf\xbd\xef\xbf\xbd"}}));
+  EXPECT_EQ(ReadAvroEventsWithLibavro(Closed(dir.path()).at(0)).size(), 1u);
+}
+
 TEST(FileRollAvroEventTest, CompressionChoosesTheBlockCodecAndTheFileStaysAvro) {
   const std::vector<std::pair<std::string, avro::Codec>> cases = {
       {"gzip", avro::Codec::kDeflate},
