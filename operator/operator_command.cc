@@ -58,6 +58,8 @@ Flags (--flag=value or --flag value):
   --agent-image IMAGE                 the acequia-agent image for Flows
   --import-image IMAGE                the acequia-import image for ImportJobs
   --image-pull-policy POLICY          Always | IfNotPresent | Never (default IfNotPresent)
+  --import-pod-stuck-after D          an ImportJob pod Pending this long has its Warning Events
+                                      read into the Stalled condition (default 1m)
   --agent-pod-monitors                a PodMonitor per collector Flow (when the API exists)
   --agent-pod-monitor-interval D      their scrape interval (default 30s)
   --agent-pod-monitor-label K=V       a label for them (repeatable)
@@ -111,6 +113,7 @@ const std::map<std::string, bool>& KnownFlags() {  // name → takes a value
       {"agent-image", true},
       {"import-image", true},
       {"image-pull-policy", true},
+      {"import-pod-stuck-after", true},
       {"agent-pod-monitors", false},
       {"agent-pod-monitor-interval", true},
       {"agent-pod-monitor-label", true},
@@ -357,6 +360,7 @@ int Run(const Flags& flags, std::ostream& err) {
   controllers::ManagerOptions options;
   options.settings = Settings(flags);
   options.max_concurrent_reconciles = IntFlag(flags, "max-concurrent-reconciles", 4, 1);
+  options.import_pod_stuck_after = DurationFlag(flags, "import-pod-stuck-after", 60000);
   options.identity = Identity();
   if (flags.Has("namespace")) options.namespaces = {flags.Get("namespace")};
   if (flags.Has("watch-namespaces")) {

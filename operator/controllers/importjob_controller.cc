@@ -51,6 +51,7 @@ Result<kube::ReconcileResult> ImportJobReconciler::Reconcile(const std::string& 
   if (!cached) {
     std::lock_guard<std::mutex> lock(mu_);
     reported_skips_.erase(key);
+    pod_events_.erase(key);
     return kube::ReconcileResult{};
   }
   Json import_job = std::move(*cached);
@@ -62,6 +63,8 @@ Result<kube::ReconcileResult> ImportJobReconciler::Reconcile(const std::string& 
   view.jobs = manager_.CachedList(resources::kJobs, ns, RunSelector(name));
   view.pods = manager_.CachedList(resources::kPods, ns, RunSelector(name));
   view.now = manager_.Now();
+  view.pod_stuck_after = manager_.options().import_pod_stuck_after;
+  ListPodEvents(key, view);
   const ImportJobActions actions = DecideImportJob(view);
 
   if (actions.add_finalizer) {
@@ -93,7 +96,12 @@ Result<kube::ReconcileResult> ImportJobReconciler::Reconcile(const std::string& 
   }
   if (Status s = CreateChildren(import_job, actions); !s.ok()) return s;
   if (Status s = PruneRuns(import_job, actions.prune_runs); !s.ok()) return s;
-  for (const auto& event : actions.events) Record(import_job, event);
+  for (const auto& event : actions.events) {
+    if (event.reason == "PodStuck") {
+      LogMessage(LogLevel::kWarn, "importjob") << key << ": " << event.note;
+    }
+    Record(import_job, event);
+  }
   if (actions.skipped_tick) {
     bool report = false;
     {
@@ -195,6 +203,43 @@ Status ImportJobReconciler::PruneRuns(const Json& import_job,
     LogMessage(LogLevel::kInfo, "importjob") << ns << "/" << name << ": pruned run " << run;
   }
   return Status::Ok();
+}
+
+void ImportJobReconciler::ListPodEvents(const std::string& key, ImportJobView& view) {
+  const std::vector<std::string> pods = PodsAwaitingEvents(view);
+  std::map<std::string, PodEventsListing> listings;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = pod_events_.find(key);
+    if (it != pod_events_.end()) listings.swap(it->second);
+    pod_events_.erase(key);
+  }
+  const std::string ns = SplitKey(key).first;
+  std::map<std::string, PodEventsListing> kept;  // only the pods still waiting
+  for (const auto& pod : pods) {
+    PodEventsListing listing;
+    auto it = listings.find(pod);
+    if (it != listings.end() && view.now - it->second.at < view.pod_stuck_after) {
+      listing = std::move(it->second);
+    } else {
+      listing.at = view.now;  // a failed listing also waits a period before the next one
+      kube::ListOptions options;
+      options.field_selector = "regarding.kind=Pod,regarding.name=" + pod;
+      auto events = manager_.client().List(resources::kEvents, ns, options);
+      if (events.ok()) {
+        for (auto& event : (*events)["items"]) listing.events.push_back(std::move(event));
+      } else {
+        LogMessage(LogLevel::kWarn, "importjob")
+            << key << ": listing the Events of pod " << pod << ": " << events.status().message();
+        if (it != listings.end()) listing.events = std::move(it->second.events);
+      }
+    }
+    view.pod_events[pod] = listing.events;
+    kept[pod] = std::move(listing);
+  }
+  if (kept.empty()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  pod_events_[key] = std::move(kept);
 }
 
 void ImportJobReconciler::Record(const Json& import_job, const ImportJobEvent& event) {

@@ -381,6 +381,190 @@ bool Active(const std::string& phase) {
   return phase == kPlanning || phase == kRunning || phase == kCommitting;
 }
 
+// ---- pods that do not get going -------------------------------------------------------------
+
+constexpr const char* kStalled = "Stalled";
+constexpr size_t kMaxStuckMessage = 1024;
+// A pod still being created is looked at again this long after pod_stuck_after has passed (its
+// creationTimestamp has whole seconds).
+constexpr std::chrono::milliseconds kStuckMargin{100};
+
+bool BeingDeleted(const Json& object) {
+  return object.value("metadata", Json::object()).contains("deletionTimestamp");
+}
+
+// Waiting reasons after which the kubelet will not start the container until someone acts: the
+// image cannot be pulled, or the container cannot be configured or created.
+bool BlockingWaitReason(const std::string& reason) {
+  return reason == "ErrImagePull" || reason == "ImagePullBackOff" || reason == "InvalidImageName" ||
+         reason == "CreateContainerConfigError" || reason == "CreateContainerError";
+}
+
+std::vector<Json> ContainerStatuses(const Json& pod) {
+  const Json& status = pod.value("status", Json::object());
+  std::vector<Json> out;
+  for (const char* key : {"initContainerStatuses", "containerStatuses"}) {
+    for (const auto& cs : status.value(key, Json::array())) out.push_back(cs);
+  }
+  return out;
+}
+
+struct PodProblem {
+  std::string reason;
+  std::string message;
+};
+
+// What the pod itself says keeps it from starting: a container (init containers first) waiting
+// with a blocking reason, or the scheduler's PodScheduled=False, reason Unschedulable.
+std::optional<PodProblem> ProblemOnPod(const Json& pod) {
+  for (const auto& cs : ContainerStatuses(pod)) {
+    const Json& waiting = cs.value("state", Json::object()).value("waiting", Json(nullptr));
+    if (!waiting.is_object()) continue;
+    const std::string reason = waiting.value("reason", "");
+    if (BlockingWaitReason(reason)) return PodProblem{reason, waiting.value("message", "")};
+  }
+  for (const auto& c : pod.value("status", Json::object()).value("conditions", Json::array())) {
+    if (c.value("type", "") == "PodScheduled" && c.value("status", "") == "False" &&
+        c.value("reason", "") == "Unschedulable") {
+      return PodProblem{"Unschedulable", c.value("message", "")};
+    }
+  }
+  return std::nullopt;
+}
+
+// Pending and not started: no container running yet, and any container waiting only to be
+// created (ContainerCreating, PodInitializing) — volumes mounting, the sandbox being set up, an
+// image being pulled.
+bool StillCreating(const Json& pod) {
+  const std::string phase = pod.value("status", Json::object()).value("phase", "");
+  if (phase != "Pending" && !phase.empty()) return false;
+  for (const auto& cs : ContainerStatuses(pod)) {
+    const Json& state = cs.value("state", Json::object());
+    if (state.contains("running")) return false;
+    const Json& waiting = state.value("waiting", Json(nullptr));
+    if (!waiting.is_object()) continue;
+    const std::string reason = waiting.value("reason", "");
+    if (reason != "ContainerCreating" && reason != "PodInitializing") return false;
+  }
+  return true;
+}
+
+TimePoint CreatedAt(const Json& pod, TimePoint fallback) {
+  return TimeOr(pod.value("metadata", Json::object()), "creationTimestamp", fallback);
+}
+
+bool AwaitsEvents(const Json& pod, TimePoint now, std::chrono::milliseconds stuck_after) {
+  return !BeingDeleted(pod) && StillCreating(pod) && !ProblemOnPod(pod) &&
+         now - CreatedAt(pod, now) >= stuck_after;
+}
+
+// When an Event was last seen: series.lastObservedTime, eventTime, deprecatedLastTimestamp,
+// metadata.creationTimestamp (the first one set).
+TimePoint EventTime(const Json& event) {
+  TimePoint fallback = TimeOr(event.value("metadata", Json::object()), "creationTimestamp", {});
+  fallback = TimeOr(event, "deprecatedLastTimestamp", fallback);
+  fallback = TimeOr(event, "eventTime", fallback);
+  return TimeOr(event.value("series", Json::object()), "lastObservedTime", fallback);
+}
+
+// The newest Warning Event regarding `pod` (by name, and by uid where both have one).
+const Json* NewestWarning(const Json& pod, const std::vector<Json>& events) {
+  const Json& meta = pod.value("metadata", Json::object());
+  const std::string uid = meta.value("uid", "");
+  const Json* newest = nullptr;
+  TimePoint newest_at;
+  for (const auto& event : events) {
+    if (!event.is_object() || event.value("type", "") != "Warning") continue;
+    const Json& regarding = event.value("regarding", Json::object());
+    if (regarding.value("kind", "Pod") != "Pod" ||
+        regarding.value("name", "") != meta.value("name", "")) {
+      continue;
+    }
+    const std::string event_uid = regarding.value("uid", "");
+    if (!uid.empty() && !event_uid.empty() && uid != event_uid) continue;  // an earlier pod's
+    const TimePoint at = EventTime(event);
+    if (newest == nullptr || at >= newest_at) {
+      newest = &event;
+      newest_at = at;
+    }
+  }
+  return newest;
+}
+
+// At most kMaxStuckMessage bytes, cut at a UTF-8 character boundary.
+std::string Truncate(std::string text) {
+  if (text.size() <= kMaxStuckMessage) return text;
+  size_t end = kMaxStuckMessage;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return text;
+}
+
+std::string Describe(const Json& pod, const std::string& reason, const std::string& message) {
+  return Truncate("pod " + Name(pod) + ": " + reason + (message.empty() ? "" : ": " + message));
+}
+
+// The active run's pods that have not finished and are not being deleted, oldest first.
+std::vector<const Json*> ActiveRunPods(const std::vector<Json>& pods, const std::string& run) {
+  std::vector<const Json*> out;
+  for (ImportPhase phase : {ImportPhase::kPlan, ImportPhase::kRun, ImportPhase::kCommit}) {
+    for (const Json* pod : PhasePods(pods, run, phase)) {
+      if (PodActive(*pod) && !BeingDeleted(*pod)) out.push_back(pod);
+    }
+  }
+  return out;
+}
+
+// Sets or clears Stalled from the active run's pods and says when to look again.
+void UpdateStalled(const ImportJobView& view, StatusBuilder& builder, ImportJobActions& actions) {
+  Json& status = builder.status();
+  Json previous;
+  if (status.contains("conditions")) {
+    if (const Json* c = FindCondition(status["conditions"], kStalled)) previous = *c;
+  }
+  const bool was_stalled = previous.is_object() && previous.value("status", "") == "True";
+  const std::string previous_message = was_stalled ? previous.value("message", "") : "";
+
+  std::string message;
+  std::optional<std::chrono::milliseconds> wake;
+  if (Active(builder.phase())) {
+    static const std::vector<Json> kNoEvents;
+    for (const Json* pod : ActiveRunPods(view.pods, builder.run())) {
+      auto events = view.pod_events.find(Name(*pod));
+      std::string said =
+          StuckPodMessage(*pod, events != view.pod_events.end() ? events->second : kNoEvents,
+                          view.now, view.pod_stuck_after);
+      // The back-off between pulls says less than the pull error before it: keep that one.
+      const std::string prefix = "pod " + Name(*pod) + ": ";
+      if (said.rfind(prefix + "ImagePullBackOff", 0) == 0 &&
+          previous_message.rfind(prefix + "ErrImagePull", 0) == 0) {
+        said = previous_message;
+      }
+      if (message.empty()) message = said;
+      if (StillCreating(*pod) && !ProblemOnPod(*pod)) {
+        const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+            view.now - CreatedAt(*pod, view.now));
+        const auto until =
+            (age < view.pod_stuck_after ? view.pod_stuck_after - age : view.pod_stuck_after) +
+            kStuckMargin;
+        wake = wake ? std::min(*wake, until) : until;
+      }
+    }
+  }
+  if (!message.empty()) {
+    builder.Condition(kStalled, true, "PodStuck", message);
+    if (message != previous_message) {
+      actions.events.push_back({"Warning", "PodStuck", "run " + builder.run() + ": " + message});
+    }
+  } else if (previous.is_object() && previous.value("status", "") != "False") {
+    builder.Condition(kStalled, false, "NotStalled", "");
+  }
+  if (wake) {
+    actions.requeue_after =
+        actions.requeue_after.count() == 0 ? *wake : std::min(actions.requeue_after, *wake);
+  }
+}
+
 }  // namespace
 
 std::string NewImportRunId(TimePoint now, const std::string& uid, int64_t generation) {
@@ -427,6 +611,28 @@ std::vector<std::string> RunsToPrune(const std::vector<RunRecord>& runs, int64_t
     if (beyond_limit) prune.push_back(record.run);
   }
   return prune;
+}
+
+std::string StuckPodMessage(const Json& pod, const std::vector<Json>& events, TimePoint now,
+                            std::chrono::milliseconds stuck_after) {
+  if (!PodActive(pod) || BeingDeleted(pod)) return "";
+  if (auto problem = ProblemOnPod(pod)) return Describe(pod, problem->reason, problem->message);
+  if (!AwaitsEvents(pod, now, stuck_after)) return "";
+  const Json* event = NewestWarning(pod, events);
+  if (event == nullptr) return "";  // slow (a big image, a busy node), not stuck
+  return Describe(pod, event->value("reason", std::string("Warning")), event->value("note", ""));
+}
+
+std::vector<std::string> PodsAwaitingEvents(const ImportJobView& view) {
+  const Json& ij = view.import_job;
+  const Json status = ij.value("status", Json::object());
+  const std::string run = status.value("run", "");
+  std::vector<std::string> out;
+  if (BeingDeleted(ij) || run.empty() || !Active(status.value("phase", ""))) return out;
+  for (const Json* pod : ActiveRunPods(view.pods, run)) {
+    if (AwaitsEvents(*pod, view.now, view.pod_stuck_after)) out.push_back(Name(*pod));
+  }
+  return out;
 }
 
 ImportJobActions DecideImportJob(const ImportJobView& view) {
@@ -512,6 +718,7 @@ ImportJobActions DecideImportJob(const ImportJobView& view) {
       actions.requeue_after = kActiveResync;
     }
   }
+  UpdateStalled(view, builder, actions);
   if (schedule) {
     if (auto next = schedule->Next(view.now)) {
       const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*next - view.now) +

@@ -14,10 +14,22 @@
 // successfulRunsHistoryLimit / failedRunsHistoryLimit are pruned. Deletion (the acequia.io/cleanup
 // finalizer) deletes the active run's Jobs first. An invalid spec creates nothing: the status
 // says Failed, reason InvalidSpec, with the validator's message.
+//
+// Pods that do not get going: a pod of the active run whose container waits with an image or
+// container-config error (ErrImagePull, ImagePullBackOff, InvalidImageName,
+// CreateContainerConfigError, CreateContainerError) or that the scheduler marked Unschedulable
+// is stuck at once; a pod still Pending (ContainerCreating, or no container statuses yet) after
+// pod_stuck_after is stuck when a Warning Event regards it (FailedMount, FailedAttachVolume,
+// FailedCreatePodSandBox, …: the newest one counts). The controller lists those Events, for the
+// pods PodsAwaitingEvents() names. A stuck pod sets the condition Stalled=True, reason PodStuck,
+// with "pod <name>: <reason>: <message>", and a Warning PodStuck Event when that message is new;
+// the phase does not change. Stalled=False (reason NotStalled) once no pod is stuck or the run
+// ended; an ImportJob that never stalled has no Stalled condition.
 // Pure functions; thread-safe.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -36,6 +48,11 @@ struct ImportJobView {
   std::vector<Json> jobs;  // Jobs labelled acequia.io/importjob=<name>, every run
   std::vector<Json> pods;  // Pods labelled acequia.io/importjob=<name>, every run
   TimePoint now;
+  // How long a pod of the active run may stay Pending with nothing on the pod saying why before
+  // its Events are looked at (acequia-operator --import-pod-stuck-after).
+  std::chrono::milliseconds pod_stuck_after{60000};
+  // events.k8s.io/v1 Events regarding the pods PodsAwaitingEvents() named, by pod name.
+  std::map<std::string, std::vector<Json>> pod_events;
 };
 
 struct ImportJobEvent {
@@ -67,6 +84,16 @@ struct ImportJobActions {
 };
 
 ImportJobActions DecideImportJob(const ImportJobView& view);
+
+// The pods of the active run that have been Pending for pod_stuck_after or longer with nothing
+// on the pod itself saying why: the caller lists the Events regarding each one (at most once
+// per pod_stuck_after; DecideImportJob requeues after that long) into view.pod_events.
+std::vector<std::string> PodsAwaitingEvents(const ImportJobView& view);
+
+// What keeps `pod` from getting going, as the condition and Event say it ("pod <name>:
+// <reason>: <message>"), or "" when nothing does (yet). `events` are those regarding the pod.
+std::string StuckPodMessage(const Json& pod, const std::vector<Json>& events, TimePoint now,
+                            std::chrono::milliseconds stuck_after);
 
 // A run id: the UTC time and a short hash ("20261121-070512-3fa1"), lower case, so part files
 // and children sort by start time.

@@ -32,6 +32,9 @@ struct ManagerOptions {
   render::OperatorSettings settings;
   std::string identity = "acequia-operator";  // Events' reportingInstance
   std::chrono::milliseconds cache_sync_timeout{60000};
+  // How long an ImportJob's pod may stay Pending (ContainerCreating) before the controller looks
+  // for Warning Events about it (--import-pod-stuck-after; importjob_decision.h).
+  std::chrono::milliseconds import_pod_stuck_after{60000};
   // The wall clock controllers read (ImportJob schedules); tests may replace it.
   std::function<std::chrono::system_clock::time_point()> now = [] {
     return std::chrono::system_clock::now();

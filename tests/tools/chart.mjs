@@ -110,7 +110,7 @@ const allowed = {
   '': {configmaps: 'get list watch create patch update delete', services: 'get list watch create patch update delete', pods: 'get list watch', secrets: 'get create update'},
   apps: {deployments: 'get list watch create patch update delete', statefulsets: 'get list watch create patch update delete'},
   batch: {jobs: 'get list watch create patch update delete'},
-  'events.k8s.io': {events: 'create patch'},
+  'events.k8s.io': {events: 'create patch list'},
   'coordination.k8s.io': {leases: 'get create update'},
   'monitoring.coreos.com': {podmonitors: 'get list watch create patch update delete'},
   // The admission webhooks: the caBundle of their configurations (and core/secrets above).

@@ -97,9 +97,19 @@ std::string ConditionStatus(const Json& status, const std::string& type) {
   return c ? (*c)["status"].get<std::string>() + "/" + (*c)["reason"].get<std::string>() : "";
 }
 
+ImportJobView View(const Json& ij, std::vector<Json> jobs = {}, std::vector<Json> pods = {},
+                   TimePoint now = kNow) {
+  ImportJobView view;
+  view.import_job = ij;
+  view.jobs = std::move(jobs);
+  view.pods = std::move(pods);
+  view.now = now;
+  return view;
+}
+
 ImportJobActions Decide(const Json& ij, std::vector<Json> jobs = {}, std::vector<Json> pods = {},
                         TimePoint now = kNow) {
-  return DecideImportJob({ij, std::move(jobs), std::move(pods), now});
+  return DecideImportJob(View(ij, std::move(jobs), std::move(pods), now));
 }
 
 TEST(ImportJobDecisionTest, AddsTheFinalizerFirst) {
@@ -391,6 +401,219 @@ TEST(ImportJobDecisionTest, HistoryPruningSparesTheActiveRun) {
            Job("20261121-080000-bbbb", "run", "Failed"), Job("20261121-090000-cccc", "run")});
   EXPECT_EQ(actions.prune_runs,
             (std::vector<std::string>{"20261121-080000-bbbb", "20261121-070000-aaaa"}));
+}
+
+// ---- pods that do not get going (Stalled) ----------------------------------------------------
+
+constexpr std::chrono::milliseconds kGrace{20000};  // shorter than the 30 s resync
+
+// A pod of `run` that has not started: Pending, created at `created`, its container waiting
+// with `reason` (none: no container statuses yet).
+Json PendingPod(const std::string& name, const std::string& created,
+                const std::string& reason = "ContainerCreating", const std::string& message = "",
+                const std::string& run = "r1", const std::string& phase = "plan") {
+  Json pod = {{"metadata",
+               {{"name", name},
+                {"uid", "uid-" + name},
+                {"creationTimestamp", created},
+                {"labels",
+                 {{"acequia.io/importjob", "orders"},
+                  {"acequia.io/run", run},
+                  {"acequia.io/phase", phase}}}}},
+              {"status", {{"phase", "Pending"}}}};
+  if (!reason.empty()) {
+    Json waiting = {{"reason", reason}};
+    if (!message.empty()) waiting["message"] = message;
+    pod["status"]["containerStatuses"] = {
+        {{"name", "acequia-import"}, {"state", {{"waiting", waiting}}}}};
+  }
+  return pod;
+}
+
+Json PodEvent(const std::string& pod, const std::string& type, const std::string& reason,
+              const std::string& note, const std::string& at,
+              const std::string& uid_prefix = "uid-") {
+  return {{"metadata", {{"name", pod + "." + reason}, {"namespace", "shop"}}},
+          {"type", type},
+          {"reason", reason},
+          {"note", note},
+          {"eventTime", at},
+          {"reportingController", "kubelet"},
+          {"regarding", {{"kind", "Pod"}, {"name", pod}, {"uid", uid_prefix + pod}}}};
+}
+
+ImportJobActions DecidePods(const Json& ij, std::vector<Json> pods,
+                            std::map<std::string, std::vector<Json>> events = {},
+                            std::vector<Json> jobs = {}) {
+  ImportJobView view = View(ij, std::move(jobs), std::move(pods));
+  view.pod_stuck_after = kGrace;
+  view.pod_events = std::move(events);
+  return DecideImportJob(view);
+}
+
+std::string StalledMessage(const Json& status) {
+  const Json conditions = status.value("conditions", Json::array());
+  const Json* c = FindCondition(conditions, "Stalled");
+  return c ? (*c)["message"].get<std::string>() : "";
+}
+
+const char* kMountNote =
+    R"(MountVolume.SetUp failed for volume "db-credentials" : secret "pg-creds" not found)";
+
+TEST(ImportJobDecisionTest, ImageAndContainerErrorsStallAtOnceWithoutChangingThePhase) {
+  for (const char* reason : {"ErrImagePull", "ImagePullBackOff", "InvalidImageName",
+                             "CreateContainerConfigError", "CreateContainerError"}) {
+    SCOPED_TRACE(reason);
+    const Json pod =
+        PendingPod("orders-r1-plan-x7k2p", "2026-11-21T07:00:25Z", reason, "the kubelet's words");
+    const Json ij = ImportJob("", ActiveStatus("Planning"));
+    EXPECT_TRUE(PodsAwaitingEvents(View(ij, {Job("r1", "plan")}, {pod})).empty())
+        << "the pod says it all: no Events needed";
+    const auto actions = DecidePods(ij, {pod}, {}, {Job("r1", "plan")});
+    ASSERT_TRUE(actions.status);
+    EXPECT_EQ((*actions.status)["phase"], "Planning");
+    EXPECT_EQ(ConditionStatus(*actions.status, "Stalled"), "True/PodStuck");
+    EXPECT_EQ(StalledMessage(*actions.status),
+              std::string("pod orders-r1-plan-x7k2p: ") + reason + ": the kubelet's words");
+    ASSERT_EQ(actions.events.size(), 1u);
+    EXPECT_EQ(actions.events[0], (ImportJobEvent{"Warning", "PodStuck",
+                                                 "run r1: " + StalledMessage(*actions.status)}));
+  }
+}
+
+TEST(ImportJobDecisionTest, AnUnschedulablePodStallsAtOnce) {
+  Json pod = PendingPod("orders-r1-plan-x7k2p", "2026-11-21T07:00:25Z", "");
+  pod["status"]["conditions"] = {{{"type", "PodScheduled"},
+                                  {"status", "False"},
+                                  {"reason", "Unschedulable"},
+                                  {"message", "0/3 nodes are available: 3 Insufficient cpu."}}};
+  const auto actions = DecidePods(ImportJob("", ActiveStatus("Planning")), {pod});
+  ASSERT_TRUE(actions.status);
+  EXPECT_EQ(StalledMessage(*actions.status),
+            "pod orders-r1-plan-x7k2p: Unschedulable: 0/3 nodes are available: 3 Insufficient "
+            "cpu.");
+}
+
+TEST(ImportJobDecisionTest, APodBeingCreatedIsGivenTheGracePeriodThenLookedAtAgain) {
+  const Json ij = ImportJob("", ActiveStatus("Planning"));
+  for (const char* reason : {"ContainerCreating", ""}) {
+    SCOPED_TRACE(reason);
+    const Json pod = PendingPod("orders-r1-plan-x7k2p", "2026-11-21T07:00:20Z", reason);
+    ImportJobView view = View(ij, {}, {pod});
+    view.pod_stuck_after = kGrace;
+    EXPECT_TRUE(PodsAwaitingEvents(view).empty());
+    const auto actions = DecidePods(ij, {pod}, {}, {Job("r1", "plan")});
+    EXPECT_FALSE(actions.status) << "10 s old: not stuck, and no Stalled condition";
+    EXPECT_EQ(actions.requeue_after, std::chrono::milliseconds(10100))
+        << "woken when the grace period ends";
+  }
+}
+
+TEST(ImportJobDecisionTest, APodPendingPastTheGraceIsStuckByItsNewestWarningEvent) {
+  const Json ij = ImportJob("", ActiveStatus("Planning"));
+  const std::string name = "orders-r1-plan-x7k2p";
+  const Json pod = PendingPod(name, "2026-11-21T06:59:00Z");
+  ImportJobView view = View(ij, {Job("r1", "plan")}, {pod});
+  view.pod_stuck_after = kGrace;
+  EXPECT_EQ(PodsAwaitingEvents(view), std::vector<std::string>{name});
+
+  const std::vector<Json> events = {
+      PodEvent(name, "Warning", "FailedAttachVolume", "attach timed out", "2026-11-21T06:59:10Z"),
+      PodEvent(name, "Warning", "FailedMount", kMountNote, "2026-11-21T07:00:20.000100Z"),
+      PodEvent(name, "Normal", "Scheduled", "assigned to node-1", "2026-11-21T07:00:25Z"),
+      // The same name, an earlier pod: not this one's.
+      PodEvent(name, "Warning", "FailedCreatePodSandBox", "old", "2026-11-21T07:00:28Z", "old-"),
+  };
+  const auto actions = DecidePods(ij, {pod}, {{name, events}}, {Job("r1", "plan")});
+  ASSERT_TRUE(actions.status);
+  EXPECT_EQ((*actions.status)["phase"], "Planning");
+  EXPECT_EQ(StalledMessage(*actions.status), "pod " + name + ": FailedMount: " + kMountNote);
+  ASSERT_EQ(actions.events.size(), 1u);
+  EXPECT_EQ(actions.events[0].reason, "PodStuck");
+  EXPECT_EQ(actions.requeue_after, std::chrono::milliseconds(20100))
+      << "the Events are listed again one grace period later";
+
+  // The series' last observation counts over the first one's time.
+  std::vector<Json> series = events;
+  series[0]["series"] = {{"count", 4}, {"lastObservedTime", "2026-11-21T07:00:29Z"}};
+  EXPECT_EQ(StuckPodMessage(pod, series, kNow, kGrace),
+            "pod " + name + ": FailedAttachVolume: attach timed out");
+}
+
+TEST(ImportJobDecisionTest, APodPendingPastTheGraceWithoutWarningsIsSlowNotStuck) {
+  const std::string name = "orders-r1-plan-x7k2p";
+  const auto actions = DecidePods(
+      ImportJob("", ActiveStatus("Planning")), {PendingPod(name, "2026-11-21T06:58:00Z")},
+      {{name,
+        {PodEvent(name, "Normal", "Pulling", "pulling a big image", "2026-11-21T06:58:01Z")}}},
+      {Job("r1", "plan")});
+  EXPECT_FALSE(actions.status);
+  EXPECT_TRUE(actions.events.empty());
+}
+
+TEST(ImportJobDecisionTest, StalledIsReportedOnceAndClearsWhenThePodRuns) {
+  const std::string name = "orders-r1-run-0-0";
+  Json pod = PendingPod(name, "2026-11-21T07:00:00Z", "CreateContainerConfigError",
+                        R"(secret "pg-creds" not found)", "r1", "run");
+  pod["metadata"]["labels"]["batch.kubernetes.io/job-completion-index"] = "0";
+  Json ij = ImportJob("", ActiveStatus("Running", 1));
+  auto actions = DecidePods(ij, {pod}, {}, {Job("r1", "run")});
+  ASSERT_TRUE(actions.status);
+  EXPECT_EQ(actions.events.size(), 1u);
+
+  ij["status"] = *actions.status;
+  actions = DecidePods(ij, {pod}, {}, {Job("r1", "run")});
+  EXPECT_FALSE(actions.status) << "nothing new";
+  EXPECT_TRUE(actions.events.empty()) << "the Event is not repeated every reconcile";
+
+  pod["status"] = {{"phase", "Running"},
+                   {"containerStatuses",
+                    {{{"name", "acequia-import"}, {"state", {{"running", Json::object()}}}}}}};
+  actions = DecidePods(ij, {pod}, {}, {Job("r1", "run")});
+  ASSERT_TRUE(actions.status);
+  EXPECT_EQ((*actions.status)["phase"], "Running");
+  EXPECT_EQ(ConditionStatus(*actions.status, "Stalled"), "False/NotStalled");
+  EXPECT_EQ(StalledMessage(*actions.status), "");
+  EXPECT_TRUE(actions.events.empty());
+}
+
+TEST(ImportJobDecisionTest, ImagePullBackOffKeepsThePullErrorsMessage) {
+  const std::string name = "orders-r1-plan-x7k2p";
+  Json ij = ImportJob("", ActiveStatus("Planning"));
+  auto actions = DecidePods(
+      ij, {PendingPod(name, "2026-11-21T07:00:00Z", "ErrImagePull", "manifest unknown")});
+  ASSERT_TRUE(actions.status);
+  ij["status"] = *actions.status;
+  actions = DecidePods(ij, {PendingPod(name, "2026-11-21T07:00:00Z", "ImagePullBackOff",
+                                       "Back-off pulling image \"x\"")});
+  EXPECT_FALSE(actions.status) << "the back-off says less than the pull error";
+  EXPECT_TRUE(actions.events.empty());
+}
+
+TEST(ImportJobDecisionTest, TheRunsEndClearsStalled) {
+  Json status = ActiveStatus("Committing", 1);
+  status["conditions"] = {{{"type", "Stalled"},
+                           {"status", "True"},
+                           {"reason", "PodStuck"},
+                           {"message", "pod p: FailedMount: …"},
+                           {"lastTransitionTime", "2026-11-21T07:00:00Z"}}};
+  const auto actions = Decide(ImportJob("", status), {Job("r1", "commit", "Complete")},
+                              {Pod("r1", "commit", 0, R"({"rows": 5, "bytes": 50})")});
+  ASSERT_TRUE(actions.status);
+  EXPECT_EQ((*actions.status)["phase"], "Succeeded");
+  EXPECT_EQ(ConditionStatus(*actions.status, "Stalled"), "False/NotStalled");
+}
+
+TEST(ImportJobDecisionTest, OnlyTheActiveRunsUnfinishedPodsCount) {
+  Json deleting = PendingPod("orders-r1-plan-b", "2026-11-21T07:00:00Z", "ErrImagePull");
+  deleting["metadata"]["deletionTimestamp"] = "2026-11-21T07:00:20Z";
+  const auto actions =
+      DecidePods(ImportJob("", ActiveStatus("Planning")),
+                 {PendingPod("orders-r0-plan-a", "2026-11-21T06:00:00Z", "ErrImagePull", "", "r0"),
+                  deleting, Pod("r1", "plan", 1, "exit 1")},
+                 {}, {Job("r1", "plan")});
+  EXPECT_FALSE(actions.status);
+  EXPECT_TRUE(actions.events.empty());
 }
 
 }  // namespace

@@ -192,5 +192,117 @@ data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
   }
 }
 
+// A credentials Secret that does not exist yet: the kubelet cannot mount it and the plan pod
+// stays in ContainerCreating, which only its Events tell. The operator reads them after
+// --import-pod-stuck-after and says so on the ImportJob (condition Stalled, a Warning Event)
+// without failing the run; once the Secret is created the run goes on and Stalled clears.
+TEST(ImportJobOperatorTest, AMissingSecretStallsTheRunUntilTheSecretExists) {
+  PostgresServer* pg = SharedPostgres();
+  ASSERT_NE(pg, nullptr);
+  pg->Exec(
+      "SET ROLE acequia; DROP TABLE IF EXISTS e2e_stalled;"
+      "CREATE TABLE e2e_stalled (id int PRIMARY KEY, customer text, total numeric(10,2),"
+      " updated_at timestamptz, status text);"
+      "INSERT INTO e2e_stalled SELECT i, 'customer ' || i, i * 2.5, now(),"
+      " CASE WHEN i % 10 = 0 THEN 'draft' ELSE 'paid' END FROM generate_series(1, 200) i;");
+
+  OperatorHarness h;
+  ASSERT_TRUE(h.StartOperator({"--import-pod-stuck-after=2s"}));
+  FakeKubeletOptions kubelet_options;
+  kubelet_options.ns = "default";
+  kubelet_options.work_dir = h.dir() / "kubelet";
+  kubelet_options.programs = {{kImportImage, ACEQUIA_IMPORT_BINARY}};
+  kubelet_options.mount_retry_interval = 200ms;
+  FakeKubelet kubelet(h.client(), kubelet_options);
+  kubelet.Start();
+
+  std::string manifest = ExampleManifest(*pg);
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"table: e2e_orders", "table: e2e_stalled"},
+           {"credentialsSecret: pg-reader", "credentialsSecret: pg-creds"}}) {
+    const auto at = manifest.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    manifest.replace(at, from.size(), to);
+  }
+  auto applied = h.Kubectl("apply -f -", manifest);
+  ASSERT_EQ(applied.code, 0) << applied.output;
+
+  auto stalled = [&](const std::string& field) {
+    return h.Kubectl(
+        "get importjob orders -o jsonpath='{.status.conditions[?(@.type==\"Stalled\")]." + field +
+        "}'");
+  };
+  std::string message;
+  const bool stuck = WaitFor(
+      [&] {
+        auto got = stalled("message");
+        message = got.output;
+        return got.code == 0 && message.find("FailedMount") != std::string::npos;
+      },
+      30s);
+  ASSERT_TRUE(stuck) << message << "\n" << h.operator_process()->Stderr();
+  EXPECT_EQ(message.rfind("pod orders-", 0), 0u) << message;
+  EXPECT_NE(message.find(": FailedMount: MountVolume.SetUp failed for volume \"db-credentials\" : "
+                         "secret \"pg-creds\" not found"),
+            std::string::npos)
+      << message;
+  EXPECT_EQ(stalled("status").output, "True");
+  EXPECT_EQ(stalled("reason").output, "PodStuck");
+  EXPECT_EQ(h.Kubectl("get importjob orders -o jsonpath='{.status.phase}'").output, "Planning")
+      << "a stuck pod does not change the phase";
+
+  // One Warning Event on the ImportJob, not one per reconcile (or per Events listing: wait
+  // past two grace periods).
+  std::this_thread::sleep_for(5s);
+  ::acequia::kube::ListOptions about_orders;
+  about_orders.field_selector = "regarding.kind=ImportJob,regarding.name=orders";
+  auto events = h.client().List(resources::kEvents, "default", about_orders);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  std::vector<Json> stuck_events;
+  for (const auto& event : (*events)["items"]) {
+    if (event.value("reason", "") == "PodStuck") stuck_events.push_back(event);
+  }
+  ASSERT_EQ(stuck_events.size(), 1u) << events->dump(2);
+  EXPECT_EQ(stuck_events[0]["type"], "Warning");
+  EXPECT_NE(stuck_events[0].value("note", "").find(message), std::string::npos)
+      << stuck_events[0].dump(2);
+  EXPECT_FALSE(stuck_events[0].contains("series")) << stuck_events[0].dump(2);
+
+  const std::string secret = R"(apiVersion: v1
+kind: Secret
+metadata: {name: pg-creds}
+data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
+)";  // acequia / pg-S3cret-pw, PostgresServer's
+  ASSERT_EQ(h.Kubectl("apply -f -", secret).code, 0);
+  auto done = h.WaitForObject(
+      "acequia.io/v1alpha1", "importjobs", "default", "orders",
+      [](const Json& ij) {
+        const std::string phase = ij.value("status", Json::object()).value("phase", "");
+        return phase == "Succeeded" || phase == "Failed";
+      },
+      120s);
+  ASSERT_TRUE(done) << h.operator_process()->Stderr();
+  ASSERT_EQ((*done)["status"]["phase"], "Succeeded") << (*done)["status"].dump(2);
+  EXPECT_EQ((*done)["status"]["rowsImported"], 180) << "200 rows, 20 of them drafts";
+  EXPECT_EQ(stalled("status").output, "False");
+  EXPECT_EQ(stalled("reason").output, "NotStalled");
+  EXPECT_EQ(stalled("message").output, "");
+
+  kubelet.Stop();
+  EXPECT_EQ(h.StopOperator(), 0);
+  auto rules = ChartRbacRules();
+  ASSERT_TRUE(rules.ok()) << rules.status().ToString();
+  const auto requests = h.OperatorRequests();
+  for (const auto& request : requests) {
+    EXPECT_TRUE(Allowed(*rules, request))
+        << "the operator needs \"" << request.ToString()
+        << "\" but helm/acequia/templates/rbac.yaml does not grant it";
+  }
+  const RbacRequest list_events{"list", "events.k8s.io", "events"};
+  EXPECT_TRUE(Allowed(*rules, list_events)) << list_events.ToString();
+  EXPECT_TRUE(requests.count(list_events))
+      << "the chart grants \"" << list_events.ToString() << "\", which this run never needed";
+}
+
 }  // namespace
 }  // namespace acequia::testing

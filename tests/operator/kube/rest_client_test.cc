@@ -182,6 +182,54 @@ TEST(RestClientTest, ListWithLabelSelectorsAndFinalizersAndGarbageCollection) {
   EXPECT_TRUE(IsNotFound(client->Get(resources::kConfigMaps, "default", "owned").status()));
 }
 
+// events.k8s.io/v1 Events are selected by the labels the real server's field label conversion
+// accepts (regarding.*, reason, type, …); other fields, here and on other kinds, are a 400.
+TEST(RestClientTest, EventFieldSelectorsAndUnsupportedFieldLabels) {
+  ApiServerFixture fx;
+  auto client = fx.Client();
+  auto event = [](const std::string& name, const std::string& kind, const std::string& regarding,
+                  const std::string& type) {
+    return Json{{"metadata", {{"name", name}, {"namespace", "default"}}},
+                {"eventTime", "2026-11-21T07:00:00.000000Z"},
+                {"reportingController", "kubelet"},
+                {"reportingInstance", "node-1"},
+                {"action", "MountVolume"},
+                {"reason", type == "Warning" ? "FailedMount" : "Scheduled"},
+                {"type", type},
+                {"note", "…"},
+                {"regarding", {{"apiVersion", "v1"}, {"kind", kind}, {"name", regarding}}}};
+  };
+  ASSERT_TRUE(client->Create(resources::kEvents, event("a", "Pod", "web-0", "Warning")).ok());
+  ASSERT_TRUE(client->Create(resources::kEvents, event("b", "Pod", "web-0", "Normal")).ok());
+  ASSERT_TRUE(client->Create(resources::kEvents, event("c", "Pod", "web-1", "Warning")).ok());
+  ASSERT_TRUE(client->Create(resources::kEvents, event("d", "Job", "web-0", "Warning")).ok());
+  auto names = [&](const std::string& selector) {
+    std::vector<std::string> out;
+    auto list = client->List(resources::kEvents, "default", {"", selector});
+    EXPECT_TRUE(list.ok()) << selector << ": " << list.status().ToString();
+    if (list.ok()) {
+      for (const auto& item : (*list)["items"]) out.push_back(item["metadata"]["name"]);
+    }
+    return out;
+  };
+  EXPECT_EQ(names("regarding.kind=Pod,regarding.name=web-0"), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(names("regarding.name=web-0,type=Warning"), (std::vector<std::string>{"a", "d"}));
+  EXPECT_EQ(names("reason!=FailedMount"), std::vector<std::string>{"b"});
+  EXPECT_EQ(names("source=kubelet,regarding.name=web-1"), std::vector<std::string>{"c"})
+      << "source: reportingController when there is no deprecatedSource";
+
+  auto refused = client->List(resources::kEvents, "default", {"", "involvedObject.name=web-0"});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(HttpCodeOf(refused.status()), 400);
+  EXPECT_EQ(ReasonOf(refused.status()), "BadRequest");
+  EXPECT_NE(refused.status().message().find("field label not supported: involvedObject.name"),
+            std::string::npos)
+      << refused.status().ToString();
+  auto pods = client->List(resources::kConfigMaps, "default", {"", "regarding.name=web-0"});
+  ASSERT_FALSE(pods.ok());
+  EXPECT_EQ(HttpCodeOf(pods.status()), 400);
+}
+
 TEST(RestClientTest, ClientSideRateLimitAndRequestMetrics) {
   ApiServerFixture fx;
   auto registry = std::make_shared<prometheus::Registry>();

@@ -123,22 +123,90 @@ std::string MetaString(const Json& object, const char* field) {
   return it != m->end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// Field selectors support what every resource supports: metadata.name and metadata.namespace.
-Result<LabelSelector> ParseFieldSelector(const std::string& text) {
+// Field selectors: every resource supports metadata.name and metadata.namespace; Events add
+// the labels their field label conversions register (pkg/apis/core/v1 and pkg/apis/events/v1
+// AddFieldLabelConversionsForEvent), read from the stored object's own fields. Any other label
+// is refused the way the real server refuses it: 400 "field label not supported: <label>".
+// Label → the object's field ("a.b" path); an empty map for kinds with nothing of their own.
+const std::map<std::string, std::string>& SelectableFields(const ResourceInfo& info) {
+  static const std::map<std::string, std::string> kNone;
+  static const std::map<std::string, std::string> kCoreEvent = {
+      {"involvedObject.kind", "involvedObject.kind"},
+      {"involvedObject.namespace", "involvedObject.namespace"},
+      {"involvedObject.name", "involvedObject.name"},
+      {"involvedObject.uid", "involvedObject.uid"},
+      {"involvedObject.apiVersion", "involvedObject.apiVersion"},
+      {"involvedObject.resourceVersion", "involvedObject.resourceVersion"},
+      {"involvedObject.fieldPath", "involvedObject.fieldPath"},
+      {"reason", "reason"},
+      {"reportingComponent", "reportingComponent"},
+      {"source", "source.component"},
+      {"type", "type"}};
+  static const std::map<std::string, std::string> kEventsV1 = {
+      {"regarding.kind", "regarding.kind"},
+      {"regarding.namespace", "regarding.namespace"},
+      {"regarding.name", "regarding.name"},
+      {"regarding.uid", "regarding.uid"},
+      {"regarding.apiVersion", "regarding.apiVersion"},
+      {"regarding.resourceVersion", "regarding.resourceVersion"},
+      {"regarding.fieldPath", "regarding.fieldPath"},
+      {"reason", "reason"},
+      {"reportingController", "reportingController"},
+      // No source in events.k8s.io/v1: deprecatedSource.component, else reportingController.
+      {"source", "deprecatedSource.component"},
+      {"type", "type"}};
+  if (info.resource == "events" && info.group.empty()) return kCoreEvent;
+  if (info.resource == "events" && info.group == "events.k8s.io") return kEventsV1;
+  return kNone;
+}
+
+Result<LabelSelector> ParseFieldSelector(const std::string& text, const ResourceInfo& info) {
   auto s = LabelSelector::Parse(text);
   if (!s.ok()) return s.status();
   for (const auto& r : s->requirements()) {
-    if (r.key != "metadata.name" && r.key != "metadata.namespace") {
+    if (r.op != LabelSelector::Op::kEquals && r.op != LabelSelector::Op::kNotEquals) {
+      return Status::InvalidArgument("invalid selector: '" + text + "'; can't understand '" +
+                                     r.key + "'");
+    }
+    if (r.key != "metadata.name" && r.key != "metadata.namespace" &&
+        SelectableFields(info).count(r.key) == 0) {
       return Status::InvalidArgument("field label not supported: " + r.key);
     }
   }
   return s;
 }
 
-bool FieldsMatch(const LabelSelector& fields, const Json& object) {
-  return fields.Matches(
-      std::map<std::string, std::string>{{"metadata.name", MetaString(object, "name")},
-                                         {"metadata.namespace", MetaString(object, "namespace")}});
+// The value of a dotted path in `object` as a field selector sees it ("" when absent).
+std::string FieldValue(const Json& object, const std::string& path) {
+  const Json* at = &object;
+  for (size_t start = 0; start <= path.size();) {
+    size_t dot = path.find('.', start);
+    if (dot == std::string::npos) dot = path.size();
+    if (!at->is_object()) return "";
+    auto it = at->find(path.substr(start, dot - start));
+    if (it == at->end()) return "";
+    at = &*it;
+    start = dot + 1;
+  }
+  if (at->is_string()) return at->get<std::string>();
+  if (at->is_boolean() || at->is_number()) return at->dump();
+  return "";
+}
+
+bool FieldsMatch(const LabelSelector& fields, const Json& object, const ResourceInfo& info) {
+  if (fields.empty()) return true;
+  std::map<std::string, std::string> values = {
+      {"metadata.name", MetaString(object, "name")},
+      {"metadata.namespace", MetaString(object, "namespace")}};
+  for (const auto& r : fields.requirements()) {
+    auto field = SelectableFields(info).find(r.key);
+    if (field == SelectableFields(info).end()) continue;
+    values[r.key] = FieldValue(object, field->second);
+    if (r.key == "source" && info.group == "events.k8s.io" && values[r.key].empty()) {
+      values[r.key] = FieldValue(object, "reportingController");
+    }
+  }
+  return fields.Matches(values);
 }
 
 }  // namespace
@@ -166,7 +234,7 @@ struct KubeApiServer::Watch {
     if (!object.is_object()) return false;
     if (!ns.empty() && MetaString(object, "namespace") != ns) return false;
     return labels.Matches(object.value("/metadata/labels"_json_pointer, Json(nullptr))) &&
-           FieldsMatch(fields, object);
+           FieldsMatch(fields, object, *info);
   }
 };
 
@@ -694,7 +762,7 @@ KubeApiServer::Reply KubeApiServer::List(const Target& t, const HttpRequest& req
   auto labels = LabelSelector::Parse(request.Query("labelSelector"));
   if (!labels.ok())
     return {400, StatusBody(400, "unable to parse requirement: " + labels.status().message())};
-  auto fields = ParseFieldSelector(request.Query("fieldSelector"));
+  auto fields = ParseFieldSelector(request.Query("fieldSelector"), *t.info);
   if (!fields.ok()) return {400, StatusBody(400, fields.status().message())};
   std::lock_guard lock(mu_);
   Json items = Json::array();
@@ -703,7 +771,7 @@ KubeApiServer::Reply KubeApiServer::List(const Target& t, const HttpRequest& req
     for (const auto& [key, object] : bucket->second) {
       if (!t.ns.empty() && MetaString(object, "namespace") != t.ns) continue;
       if (!labels->Matches(object.value("/metadata/labels"_json_pointer, Json(nullptr)))) continue;
-      if (!FieldsMatch(*fields, object)) continue;
+      if (!FieldsMatch(*fields, object, *t.info)) continue;
       items.push_back(Present(*t.info, object));
     }
   }
@@ -1219,7 +1287,7 @@ KubeApiServer::Reply KubeApiServer::DeleteCollection(const Target& t, const Http
 void KubeApiServer::ServeWatch(const Target& t, const HttpRequest& request,
                                HttpResponder& responder) {
   auto labels = LabelSelector::Parse(request.Query("labelSelector"));
-  auto fields = ParseFieldSelector(request.Query("fieldSelector"));
+  auto fields = ParseFieldSelector(request.Query("fieldSelector"), *t.info);
   if (!labels.ok() || !fields.ok()) {
     Status s = labels.ok() ? fields.status() : labels.status();
     responder.Send(400, "application/json", StatusBody(400, s.message()).dump());

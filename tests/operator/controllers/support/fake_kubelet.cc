@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -75,6 +76,22 @@ std::string IndexRanges(const std::set<int>& indexes) {
     if (last > first) out += "-" + std::to_string(last);
   }
   return out;
+}
+
+// metav1.MicroTime: "2006-01-02T15:04:05.000000Z".
+std::string MicroNow() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() %
+      1000000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  (void)std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char fraction[16];
+  (void)std::snprintf(fraction, sizeof fraction, ".%06dZ", static_cast<int>(micros));
+  return std::string(buf) + fraction;
 }
 
 bool IsPathChar(char c) {
@@ -392,13 +409,31 @@ bool FakeKubelet::RunPod(const Json& job, int index, int attempt, bool indexed) 
   auto created = client_.Create(resources::kPods, pod);
   if (!created.ok()) return false;
   pod = *created;
+  const Json containers = Field(pod, "spec").value("containers", Json::array());
+  // Scheduled; the kubelet sets the pod up (volumes, sandbox) before any container starts.
+  Json waiting = Json::array();
+  for (const auto& c : containers) {
+    waiting.push_back({{"name", c.value("name", "")},
+                       {"image", c.value("image", "")},
+                       {"imageID", ""},
+                       {"ready", false},
+                       {"started", false},
+                       {"restartCount", 0},
+                       {"state", {{"waiting", {{"reason", "ContainerCreating"}}}}}});
+  }
+  pod["status"] = {
+      {"phase", "Pending"},
+      {"conditions",
+       {{{"type", "PodScheduled"}, {"status", "True"}, {"lastTransitionTime", Now()}}}},
+      {"containerStatuses", waiting}};
+  if (auto pending = client_.UpdateStatus(resources::kPods, pod); pending.ok()) pod = *pending;
+  if (!MountVolumes(job, pod)) return false;
   const std::string started = Now();
   pod["status"] = {{"phase", "Running"}, {"startTime", started}};
   if (auto running = client_.UpdateStatus(resources::kPods, pod); running.ok()) pod = *running;
 
   const std::string pod_dir = options_.work_dir + "/pods/" + ns + "/" + pod_name;
   fs::create_directories(pod_dir);
-  const Json containers = Field(pod, "spec").value("containers", Json::array());
   Outcome outcome{1, "Error", "pod has no containers"};
   std::string container_name;
   if (!containers.empty()) {
@@ -432,6 +467,81 @@ bool FakeKubelet::RunPod(const Json& job, int index, int attempt, bool indexed) 
     return client_.UpdateStatus(resources::kPods, *current);
   });
   return outcome.exit_code == 0;
+}
+
+bool FakeKubelet::MountVolumes(const Json& job, const Json& pod) {
+  const Json& meta = Field(pod, "metadata");
+  const std::string ns = meta.value("namespace", "");
+  std::string event_name;
+  int count = 0;
+  while (true) {
+    std::string failure;
+    for (const auto& volume : Field(pod, "spec").value("volumes", Json::array())) {
+      const bool secret = volume.contains("secret");
+      if (!secret && !volume.contains("configMap")) continue;
+      const Json& source = volume[secret ? "secret" : "configMap"];
+      if (source.value("optional", false)) continue;
+      const std::string object_name = source.value(secret ? "secretName" : "name", "");
+      auto object =
+          client_.Get(secret ? resources::kSecrets : resources::kConfigMaps, ns, object_name);
+      if (!object.ok() && ::acequia::kube::IsNotFound(object.status())) {
+        failure = "MountVolume.SetUp failed for volume \"" + volume.value("name", "") +
+                  "\" : " + (secret ? "secret" : "configmap") + " \"" + object_name +
+                  "\" not found";
+        break;
+      }
+    }
+    if (failure.empty()) return true;
+    if (stopping_ || JobGone(job)) return false;
+    auto current = client_.Get(resources::kPods, ns, meta.value("name", ""));
+    if (!current.ok() || Field(*current, "metadata").value("uid", "") != meta.value("uid", "")) {
+      return false;  // deleted meanwhile
+    }
+    PostFailedMount(pod, failure, event_name, count);
+    const auto until = std::chrono::steady_clock::now() + options_.mount_retry_interval;
+    while (!stopping_ && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+}
+
+void FakeKubelet::PostFailedMount(const Json& pod, const std::string& note, std::string& event_name,
+                                  int& count) {
+  const Json& meta = Field(pod, "metadata");
+  const std::string ns = meta.value("namespace", "");
+  if (!event_name.empty()) {
+    const Json patch = {{"series", {{"count", count + 1}, {"lastObservedTime", MicroNow()}}}};
+    if (client_.MergePatch(resources::kEvents, ns, event_name, patch).ok()) {
+      ++count;
+      return;
+    }
+  }
+  std::ostringstream name;
+  name << meta.value("name", "") << "." << std::hex
+       << std::chrono::duration_cast<std::chrono::nanoseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  const Json event = {{"apiVersion", "events.k8s.io/v1"},
+                      {"kind", "Event"},
+                      {"metadata", {{"name", name.str()}, {"namespace", ns}}},
+                      {"eventTime", MicroNow()},
+                      {"reportingController", "kubelet"},
+                      {"reportingInstance", "fake-kubelet"},
+                      {"action", "MountVolume"},
+                      {"reason", "FailedMount"},
+                      {"type", "Warning"},
+                      {"note", note},
+                      {"regarding",
+                       {{"apiVersion", "v1"},
+                        {"kind", "Pod"},
+                        {"namespace", ns},
+                        {"name", meta.value("name", "")},
+                        {"uid", meta.value("uid", "")},
+                        {"resourceVersion", meta.value("resourceVersion", "")}}}};
+  if (client_.Create(resources::kEvents, event).ok()) {
+    event_name = name.str();
+    count = 1;
+  }
 }
 
 FakeKubelet::Outcome FakeKubelet::RunContainer(const Json& pod, const Json& container,

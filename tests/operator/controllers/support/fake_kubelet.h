@@ -9,6 +9,13 @@
 //  - the container's process is a host program chosen by image (`programs`), started with the
 //    container's command + args after $(VAR) expansion, env values, fieldRef env
 //    (metadata.name/namespace, metadata.labels['k'], metadata.annotations['k']) and secretKeyRef;
+//  - before its containers start, a pod is Pending (PodScheduled, containers waiting with reason
+//    ContainerCreating) while the kubelet mounts its volumes: a non-optional Secret or ConfigMap
+//    volume naming an object that does not exist keeps it there, and, as the kubelet's volume
+//    manager does, a Warning Event (events.k8s.io/v1, reason FailedMount, reportingController
+//    kubelet, note `MountVolume.SetUp failed for volume "<volume>" : secret "<name>" not
+//    found`) regards the pod, its series bumped on every retry (`mount_retry_interval`); once
+//    the object exists the pod runs;
 //  - volumes become host directories: a persistentVolumeClaim maps to `claims[claim]` (default
 //    <work_dir>/claims/<claim>), a ConfigMap or Secret is written as files (Secret data base64-
 //    decoded), an emptyDir is a fresh directory. A mount path, and the terminationMessagePath,
@@ -55,6 +62,9 @@ struct FakeKubeletOptions {
   std::map<std::string, std::string> claims;
   // Extra environment for every container process (e.g. PATH for a test).
   std::map<std::string, std::string> env;
+  // How often a pod waiting for a missing Secret or ConfigMap looks again (the real kubelet
+  // backs off up to about two minutes).
+  std::chrono::milliseconds mount_retry_interval{500};
 };
 
 class FakeKubelet {
@@ -95,6 +105,12 @@ class FakeKubelet {
   // Runs one pod of `job` for `index` (attempt `attempt`); false when it failed.
   bool RunPod(const Json& job, int index, int attempt, bool indexed);
   Outcome RunContainer(const Json& pod, const Json& container, const std::string& pod_dir);
+  // Waits until every non-optional Secret and ConfigMap volume of `pod` exists, posting
+  // FailedMount Events meanwhile; false when the pod, its Job or the kubelet went first.
+  bool MountVolumes(const Json& job, const Json& pod);
+  // Creates the Warning FailedMount Event about `pod`, or bumps its series.
+  void PostFailedMount(const Json& pod, const std::string& note, std::string& event_name,
+                       int& count);
   std::optional<std::string> InjectedFailure(const std::string& job_name, int index);
   bool JobGone(const Json& job);
   void WriteJobStatus(Json& job, const Json& status);
