@@ -119,6 +119,14 @@ bool Allowed(const std::vector<Json>& rules, const RbacRequest& request) {
   return false;
 }
 
+std::string Ungranted(const std::vector<Json>& rules, const std::set<RbacRequest>& requests) {
+  std::string out;
+  for (const auto& request : requests) {
+    if (!Allowed(rules, request)) out += request.ToString() + "\n";
+  }
+  return out;
+}
+
 OperatorHarness::OperatorHarness(acequia::testing::kube::KubeApiServer::Options server_options)
     : fixture_(std::move(server_options)) {
   acequia::kube::RestClientOptions options;

@@ -43,6 +43,8 @@ Result<std::vector<Json>> ChartObjects(const std::string& ns = "acequia-system",
 Result<std::vector<Json>> ChartRbacRules(const std::string& extra_helm_args = "");
 // Whether one of `rules` grants `request`.
 bool Allowed(const std::vector<Json>& rules, const RbacRequest& request);
+// The requests none of `rules` grants, one "verb group/resource" per line; empty when all are.
+std::string Ungranted(const std::vector<Json>& rules, const std::set<RbacRequest>& requests);
 
 class OperatorHarness {
  public:
