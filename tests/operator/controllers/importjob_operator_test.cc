@@ -41,7 +41,8 @@ class PhaseWatch {
         const std::string phase =
             (**event).object.value("status", Json::object()).value("phase", "");
         std::lock_guard lock(mu_);
-        if (!phase.empty() && (phases_.empty() || phases_.back() != phase)) phases_.push_back(phase);
+        if (!phase.empty() && (phases_.empty() || phases_.back() != phase))
+          phases_.push_back(phase);
       }
     });
   }
@@ -66,8 +67,8 @@ class PhaseWatch {
 
 // The example, pointed at the test's PostgreSQL, run once (no schedule).
 std::string ExampleManifest(const PostgresServer& pg) {
-  std::string text = ReadFile(std::string(ACEQUIA_SOURCE_DIR) +
-                              "/examples/imports/orders-postgresql.yaml");
+  std::string text =
+      ReadFile(std::string(ACEQUIA_SOURCE_DIR) + "/examples/imports/orders-postgresql.yaml");
   auto swap = [&](const std::string& from, const std::string& to) {
     const auto at = text.find(from);
     ASSERT_NE(at, std::string::npos) << from;
@@ -81,24 +82,42 @@ std::string ExampleManifest(const PostgresServer& pg) {
   return text;
 }
 
+// A table of `rows` orders, every tenth a draft (the example's where clause leaves those out).
+void CreateOrdersTable(PostgresServer& pg, const std::string& table, int rows) {
+  pg.Exec("SET ROLE acequia; DROP TABLE IF EXISTS " + table + ";CREATE TABLE " + table +
+          " (id int PRIMARY KEY, customer text, total numeric(10,2), updated_at timestamptz,"
+          " status text);INSERT INTO " +
+          table +
+          " SELECT i, 'customer ' || i, i * 2.5, now(), CASE WHEN i % 10 = 0 THEN 'draft' ELSE"
+          " 'paid' END FROM generate_series(1, " +
+          std::to_string(rows) + ") i;");
+}
+
+// A Secret with PostgresServer's credentials (acequia / pg-S3cret-pw).
+std::string CredentialsSecret(const std::string& name) {
+  return "apiVersion: v1\nkind: Secret\nmetadata: {name: " + name +
+         "}\ndata: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}\n";
+}
+
+// The ImportJob once its run has ended (Succeeded or Failed), or nullopt after two minutes.
+std::optional<Json> WaitForRunEnd(OperatorHarness& h, const std::string& name) {
+  return h.WaitForObject(
+      "acequia.io/v1alpha1", "importjobs", "default", name,
+      [](const Json& ij) {
+        const std::string phase = ij.value("status", Json::object()).value("phase", "");
+        return phase == "Succeeded" || phase == "Failed";
+      },
+      120s);
+}
+
 TEST(ImportJobOperatorTest, TheExampleWalksPlanRunCommitAndEveryRequestIsAllowedByTheChart) {
   PostgresServer* pg = SharedPostgres();
   ASSERT_NE(pg, nullptr);
-  pg->Exec(
-      "SET ROLE acequia; DROP TABLE IF EXISTS e2e_orders;"
-      "CREATE TABLE e2e_orders (id int PRIMARY KEY, customer text, total numeric(10,2),"
-      " updated_at timestamptz, status text);"
-      "INSERT INTO e2e_orders SELECT i, 'customer ' || i, i * 2.5, now(),"
-      " CASE WHEN i % 10 = 0 THEN 'draft' ELSE 'paid' END FROM generate_series(1, 1000) i;");
+  CreateOrdersTable(*pg, "e2e_orders", 1000);
 
   OperatorHarness h;
   ASSERT_TRUE(h.StartOperator({"--leader-elect", "--leader-election-namespace=default"}));
-  const std::string secret = R"(apiVersion: v1
-kind: Secret
-metadata: {name: pg-reader}
-data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
-)";  // acequia / pg-S3cret-pw, PostgresServer's
-  ASSERT_EQ(h.Kubectl("apply -f -", secret).code, 0);
+  ASSERT_EQ(h.Kubectl("apply -f -", CredentialsSecret("pg-reader")).code, 0);
 
   FakeKubeletOptions kubelet_options;
   kubelet_options.ns = "default";
@@ -110,13 +129,7 @@ data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
 
   auto applied = h.Kubectl("apply -f -", ExampleManifest(*pg));
   ASSERT_EQ(applied.code, 0) << applied.output;
-  auto done = h.WaitForObject(
-      "acequia.io/v1alpha1", "importjobs", "default", "orders",
-      [](const Json& ij) {
-        const std::string phase = ij.value("status", Json::object()).value("phase", "");
-        return phase == "Succeeded" || phase == "Failed";
-      },
-      120s);
+  auto done = WaitForRunEnd(h, "orders");
   ASSERT_TRUE(done) << h.operator_process()->Stderr();
   const Json& status = (*done)["status"];
   ASSERT_EQ(status["phase"], "Succeeded") << status.dump(2);
@@ -129,10 +142,12 @@ data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
     split_rows += split.value("rows", int64_t{0});
   }
   EXPECT_EQ(split_rows, 900);
-  EXPECT_TRUE(WaitFor([&] {
-    auto phases = watch.phases();
-    return !phases.empty() && phases.back() == "Succeeded";
-  }, 5s));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto phases = watch.phases();
+        return !phases.empty() && phases.back() == "Succeeded";
+      },
+      5s));
   const auto phases = watch.phases();
   auto seen = [&](const char* phase) {
     return std::find(phases.begin(), phases.end(), phase) != phases.end();
@@ -156,10 +171,12 @@ data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
   // Deleting it removes its Jobs and ConfigMaps (finalizer, then garbage collection).
   auto deleted = h.Kubectl("delete importjob orders --wait=true --timeout=30s");
   EXPECT_EQ(deleted.code, 0) << deleted.output;
-  EXPECT_TRUE(WaitFor([&] {
-    auto jobs = h.client().List(resources::kJobs, "default");
-    return jobs.ok() && (*jobs)["items"].empty();
-  }, 15s));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        auto jobs = h.client().List(resources::kJobs, "default");
+        return jobs.ok() && (*jobs)["items"].empty();
+      },
+      15s));
 
   kubelet.Stop();
   EXPECT_EQ(h.StopOperator(), 0);
@@ -184,8 +201,8 @@ data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
                                 {"get", "", "configmaps"},
                                 {"create", "", "configmaps"}}) {
     EXPECT_TRUE(Allowed(*rules, granted)) << granted.ToString();
-    EXPECT_TRUE(requests.count(granted)) << "the chart grants \"" << granted.ToString()
-                                         << "\", which this run never needed";
+    EXPECT_TRUE(requests.count(granted))
+        << "the chart grants \"" << granted.ToString() << "\", which this run never needed";
   }
 }
 
@@ -196,12 +213,7 @@ data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
 TEST(ImportJobOperatorTest, AMissingSecretStallsTheRunUntilTheSecretExists) {
   PostgresServer* pg = SharedPostgres();
   ASSERT_NE(pg, nullptr);
-  pg->Exec(
-      "SET ROLE acequia; DROP TABLE IF EXISTS e2e_stalled;"
-      "CREATE TABLE e2e_stalled (id int PRIMARY KEY, customer text, total numeric(10,2),"
-      " updated_at timestamptz, status text);"
-      "INSERT INTO e2e_stalled SELECT i, 'customer ' || i, i * 2.5, now(),"
-      " CASE WHEN i % 10 = 0 THEN 'draft' ELSE 'paid' END FROM generate_series(1, 200) i;");
+  CreateOrdersTable(*pg, "e2e_stalled", 200);
 
   OperatorHarness h;
   ASSERT_TRUE(h.StartOperator({"--import-pod-stuck-after=2s"}));
@@ -265,19 +277,8 @@ TEST(ImportJobOperatorTest, AMissingSecretStallsTheRunUntilTheSecretExists) {
       << stuck_events[0].dump(2);
   EXPECT_FALSE(stuck_events[0].contains("series")) << stuck_events[0].dump(2);
 
-  const std::string secret = R"(apiVersion: v1
-kind: Secret
-metadata: {name: pg-creds}
-data: {username: YWNlcXVpYQ==, password: cGctUzNjcmV0LXB3}
-)";  // acequia / pg-S3cret-pw, PostgresServer's
-  ASSERT_EQ(h.Kubectl("apply -f -", secret).code, 0);
-  auto done = h.WaitForObject(
-      "acequia.io/v1alpha1", "importjobs", "default", "orders",
-      [](const Json& ij) {
-        const std::string phase = ij.value("status", Json::object()).value("phase", "");
-        return phase == "Succeeded" || phase == "Failed";
-      },
-      120s);
+  ASSERT_EQ(h.Kubectl("apply -f -", CredentialsSecret("pg-creds")).code, 0);
+  auto done = WaitForRunEnd(h, "orders");
   ASSERT_TRUE(done) << h.operator_process()->Stderr();
   ASSERT_EQ((*done)["status"]["phase"], "Succeeded") << (*done)["status"].dump(2);
   EXPECT_EQ((*done)["status"]["rowsImported"], 180) << "200 rows, 20 of them drafts";
