@@ -265,7 +265,7 @@ TEST(FlowOperatorTest, AStandbyReplicaTakesOverWhenTheLeaderStops) {
       "--leader-election-retry-period=500ms"};
   ASSERT_TRUE(h.StartOperator(election));
   ASSERT_TRUE(h.WaitForObject("coordination.k8s.io/v1", "leases", "default", "acequia-operator"));
-  EXPECT_EQ(h.StopOperator(), 0);
+  EXPECT_EQ(h.StopOperator(), 0) << h.operator_process()->Stderr();
   auto lease = h.Get("coordination.k8s.io/v1", "leases", "default", "acequia-operator");
   ASSERT_TRUE(lease);
   EXPECT_EQ((*lease)["spec"].value("holderIdentity", ""), "") << "released on SIGTERM";
@@ -287,7 +287,7 @@ TEST(FlowOperatorTest, EveryRequestIsAllowedByTheChartsRbac) {
   ASSERT_TRUE(h.WaitForObject(
       "acequia.io/v1alpha1", "flows", "default", "quickstart",
       [](const Json& f) { return ConditionIs(f, "Ready", "True", "AgentsReady"); }));
-  EXPECT_EQ(h.StopOperator(), 0);
+  EXPECT_EQ(h.StopOperator(), 0) << h.operator_process()->Stderr();
   const auto requests = h.OperatorRequests();
   ASSERT_FALSE(requests.empty());
   EXPECT_EQ(Ungranted(*rules, requests), "")

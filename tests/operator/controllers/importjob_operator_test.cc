@@ -44,6 +44,9 @@ class PhaseWatch {
         if (!phase.empty() && (phases_.empty() || phases_.back() != phase))
           phases_.push_back(phase);
       }
+      // The stream goes with this thread: nobody may cancel it after that.
+      std::lock_guard lock(mu_);
+      stream_ = nullptr;
     });
   }
   ~PhaseWatch() {
@@ -179,7 +182,7 @@ TEST(ImportJobOperatorTest, TheExampleWalksPlanRunCommitAndEveryRequestIsAllowed
       15s));
 
   kubelet.Stop();
-  EXPECT_EQ(h.StopOperator(), 0);
+  EXPECT_EQ(h.StopOperator(), 0) << h.operator_process()->Stderr();
   auto rules = ChartRbacRules();
   ASSERT_TRUE(rules.ok()) << rules.status().ToString();
   const auto requests = h.OperatorRequests();
@@ -287,7 +290,7 @@ TEST(ImportJobOperatorTest, AMissingSecretStallsTheRunUntilTheSecretExists) {
   EXPECT_EQ(stalled("message").output, "");
 
   kubelet.Stop();
-  EXPECT_EQ(h.StopOperator(), 0);
+  EXPECT_EQ(h.StopOperator(), 0) << h.operator_process()->Stderr();
   auto rules = ChartRbacRules();
   ASSERT_TRUE(rules.ok()) << rules.status().ToString();
   const auto requests = h.OperatorRequests();

@@ -190,7 +190,7 @@ TEST_F(WebhookOperatorTest, IssuesACertificateAndPatchesTheCaBundle) {
       "");
 
   // A restart reuses the Secret: the API servers' caBundle stays valid.
-  ASSERT_EQ(h_.StopOperator(), 0);
+  ASSERT_EQ(h_.StopOperator(), 0) << h_.operator_process()->Stderr();
   ASSERT_TRUE(h_.StartOperator());
   auto again = h_.Get("v1", "secrets", "default", "acequia-webhook-tls");
   ASSERT_TRUE(again);
@@ -297,7 +297,7 @@ spec: {holderIdentity: the-leader, leaseDurationSeconds: 3600, renewTime: "2099-
   EXPECT_TRUE(answer["response"].contains("patch"));
   EXPECT_FALSE(h_.Get("v1", "configmaps", "default", "app-logs-config"))
       << "a standby replica does not reconcile";
-  EXPECT_EQ(h_.StopOperator(), 0);
+  EXPECT_EQ(h_.StopOperator(), 0) << h_.operator_process()->Stderr();
   EXPECT_EQ(Ungranted(*rules, h_.OperatorRequests()), "")
       << "the operator made these requests, which helm/acequia/templates/rbac.yaml does not grant";
 }
