@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/support/agent_fixture.h"
+#include "tests/support/process.h"
 #include "tests/support/test_env.h"
 
 namespace acequia::testing {
@@ -34,24 +35,6 @@ spec:
 )";
 }
 
-// A process that exists and is not a zombie.
-bool Alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const size_t paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
-}
-
-pid_t CommandPid(const std::string& root) {
-  pid_t pid = -1;
-  WaitFor([&] {
-    std::ifstream in(root + "/pid");
-    return static_cast<bool>(in >> pid);
-  });
-  return pid;
-}
-
 size_t Ticks(const std::string& root) {
   return ReadLinesUnder(root + "/out", [](const std::string&) { return true; }).size();
 }
@@ -61,12 +44,12 @@ TEST(ExecAgentTest, LinesArriveAndShutdownEndsTheCommand) {
   const std::string root = agent.dir().path();
   agent.WriteConfig(ExecFlow(root));
   ASSERT_TRUE(agent.Start()) << agent.Log();
-  const pid_t pid = CommandPid(root);
+  const pid_t pid = WaitForPidFile(root + "/pid");
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(WaitFor([&] { return Ticks(root) >= 20; })) << agent.Log();
-  EXPECT_TRUE(Alive(pid));
+  EXPECT_TRUE(ProcessAlive(pid));
   ASSERT_EQ(agent.Terminate(), 0) << agent.Log();
-  EXPECT_TRUE(WaitFor([&] { return !Alive(pid); }, std::chrono::seconds(5)));
+  EXPECT_TRUE(WaitFor([&] { return !ProcessAlive(pid); }, std::chrono::seconds(5)));
   EXPECT_NE(agent.Log().find("was killed by signal 15"), std::string::npos) << agent.Log();
 }
 
@@ -75,12 +58,12 @@ TEST(ExecAgentTest, TheCommandDiesWithAKilledAgent) {
   const std::string root = agent.dir().path();
   agent.WriteConfig(ExecFlow(root));
   ASSERT_TRUE(agent.Start()) << agent.Log();
-  const pid_t pid = CommandPid(root);
+  const pid_t pid = WaitForPidFile(root + "/pid");
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(WaitFor([&] { return Ticks(root) >= 5; })) << agent.Log();
   agent.process()->Signal(SIGKILL);
   ASSERT_TRUE(agent.process()->Wait(std::chrono::seconds(10)).has_value());
-  EXPECT_TRUE(WaitFor([&] { return !Alive(pid); }, std::chrono::seconds(5)))
+  EXPECT_TRUE(WaitFor([&] { return !ProcessAlive(pid); }, std::chrono::seconds(5)))
       << "the parent-death signal ends the command";
 }
 

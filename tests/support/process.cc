@@ -1,12 +1,13 @@
 #include "tests/support/process.h"
 
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -85,6 +86,23 @@ std::string AgentBinary() {
   const char* path = std::getenv("ACEQUIA_AGENT_BINARY");
   return path ? path : "acequia-agent";
 #endif
+}
+
+bool ProcessAlive(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t paren = line.rfind(')');  // the state follows the command name in parentheses
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+pid_t WaitForPidFile(const std::string& path) {
+  pid_t pid = -1;
+  WaitFor([&] {
+    std::ifstream in(path);
+    return static_cast<bool>(in >> pid);
+  });
+  return pid;
 }
 
 }  // namespace acequia::testing

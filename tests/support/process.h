@@ -41,4 +41,9 @@ class ChildProcess {
 // The path of a binary built by this project, from the compile definitions of the test target.
 std::string AgentBinary();
 
+// Whether process `pid` exists and is not a zombie (from /proc/<pid>/stat).
+bool ProcessAlive(pid_t pid);
+// The pid a program wrote to `path`, once the file holds one (-1 after WaitFor's timeout).
+pid_t WaitForPidFile(const std::string& path);
+
 }  // namespace acequia::testing

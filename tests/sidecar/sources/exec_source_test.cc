@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sidecar/core/registry.h"
+#include "tests/support/process.h"
 #include "tests/support/source_harness.h"
 #include "tests/support/test_env.h"
 
@@ -17,24 +18,6 @@ namespace acequia::sidecar {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A process that exists and is not a zombie.
-bool Alive(pid_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!std::getline(stat, line)) return false;
-  const size_t paren = line.rfind(')');
-  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
-}
-
-pid_t ReadPid(const std::string& path) {
-  pid_t pid = -1;
-  testing::WaitFor([&] {
-    std::ifstream in(path);
-    return static_cast<bool>(in >> pid);
-  });
-  return pid;
-}
 
 class ExecSourceTest : public ::testing::Test {
  protected:
@@ -80,27 +63,27 @@ TEST_F(ExecSourceTest, RestartRunsTheCommandAgainAfterTheThrottle) {
 TEST_F(ExecSourceTest, StopTerminatesTheCommand) {
   const std::string pid_file = dir_ / "pid";
   StartSource("command: \"echo $$ > " + pid_file + "; exec sleep 1000\"");
-  const pid_t pid = ReadPid(pid_file);
+  const pid_t pid = testing::WaitForPidFile(pid_file);
   ASSERT_GT(pid, 0);
-  ASSERT_TRUE(Alive(pid));
+  ASSERT_TRUE(testing::ProcessAlive(pid));
   const auto before = Clock::now();
   source_->Stop();
   EXPECT_LT(Clock::now() - before, std::chrono::seconds(2));
-  EXPECT_FALSE(Alive(pid));
+  EXPECT_FALSE(testing::ProcessAlive(pid));
 }
 
 TEST_F(ExecSourceTest, ACommandIgnoringSigtermGetsSigkillAfterStopTimeout) {
   const std::string pid_file = dir_ / "pid";
   StartSource("command: \"trap '' TERM; echo $$ > " + pid_file +
               "; while :; do sleep 0.05; done\", stopTimeout: 300ms");
-  const pid_t pid = ReadPid(pid_file);
+  const pid_t pid = testing::WaitForPidFile(pid_file);
   ASSERT_GT(pid, 0);
   const auto before = Clock::now();
   source_->Stop();
   const auto took = Clock::now() - before;
   EXPECT_GE(took, std::chrono::milliseconds(250));
   EXPECT_LT(took, std::chrono::seconds(3));
-  EXPECT_FALSE(Alive(pid));
+  EXPECT_FALSE(testing::ProcessAlive(pid));
 }
 
 TEST_F(ExecSourceTest, AFullChannelBlocksTheCommandAndLosesNoLine) {
@@ -108,15 +91,15 @@ TEST_F(ExecSourceTest, AFullChannelBlocksTheCommandAndLosesNoLine) {
   // ~590 KB of output: far more than a pipe holds, so the command must wait for the source.
   StartSource("command: \"echo $$ > " + pid_file + "; seq 1 100000\", batchSize: 500",
               "capacity: 1000, transactionCapacity: 500, keepAlive: 100ms");
-  const pid_t pid = ReadPid(pid_file);
+  const pid_t pid = testing::WaitForPidFile(pid_file);
   ASSERT_TRUE(testing::WaitFor([&] { return harness_.channel().Size() == 1000; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_TRUE(Alive(pid)) << "the command is blocked writing, not finished";
+  EXPECT_TRUE(testing::ProcessAlive(pid)) << "the command is blocked writing, not finished";
   EXPECT_EQ(harness_.channel().Size(), 1000u);
   auto got = harness_.Collect(100000, std::chrono::seconds(60));
   ASSERT_EQ(got.size(), 100000u);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(got[i], std::to_string(i + 1)) << i;
-  EXPECT_TRUE(testing::WaitFor([&] { return !Alive(pid); }));
+  EXPECT_TRUE(testing::WaitFor([&] { return !testing::ProcessAlive(pid); }));
 }
 
 TEST_F(ExecSourceTest, StderrIsLoggedNotTurnedIntoEvents) {
