@@ -1,13 +1,15 @@
-// WebhookServer: the HTTPS endpoint the API server calls with AdmissionReviews. cpprestsdk's
-// listener (OpenSSL through Boost.Asio) serves POST <path> for each registered handler; every
-// TLS connection asks `certificate()` for the current certificate and key, so a rotated
-// certificate is served from the next connection on without a restart.
-// A handler may block (the pod injector lists Flows): the listener's threads only queue the
-// review, and a small pool of our own threads runs the handlers and replies, so a slow API
-// server never starves the process's shared HTTP thread pool.
+// WebhookServer: the HTTPS endpoint the API server calls with AdmissionReviews. Boost.Beast over
+// Boost.Asio's OpenSSL streams serves POST <path> for each registered handler; every TLS
+// connection asks `certificate()` for the current certificate and key, so a rotated certificate
+// is served from the next connection on without a restart.
+// A handler may block (the pod injector lists Flows): the server's two I/O threads only read the
+// review and queue it, and a small pool of our own threads runs the handlers and replies.
+// Connections are kept alive (the API server reuses them) and closed after 30 s without progress;
+// a body over 3 MiB (the API server's own request limit) is answered 413. TLS 1.2 or later only.
 // Metrics (controller-runtime's names): controller_runtime_webhook_requests_total{webhook,code},
 // controller_runtime_webhook_latency_seconds{webhook}.
-// Threading: Handle() before Start(); handlers must be thread-safe; Stop() from any one thread.
+// Threading: Handle() before Start(); handlers must be thread-safe; Stop() from any one thread,
+// never from a handler; after Stop() returns no handler runs and every connection is closed.
 #pragma once
 
 #include <prometheus/counter.h>
@@ -28,13 +30,6 @@
 #include "operator/webhook/admission_review.h"
 #include "operator/webhook/certificates.h"
 
-namespace web::http::experimental::listener {
-class http_listener;
-}
-namespace web::http {
-class http_request;
-}
-
 namespace acequia::webhook {
 
 class WebhookServer {
@@ -48,7 +43,7 @@ class WebhookServer {
   };
 
   // `certificate` returns the current serving certificate (cert_pem, key_pem); called per TLS
-  // connection from the listener's threads, so it must be thread-safe and cheap.
+  // connection from the server's I/O threads, so it must be thread-safe and cheap.
   WebhookServer(Options options, std::function<CertificateBundle()> certificate);
   ~WebhookServer();
   WebhookServer(const WebhookServer&) = delete;
@@ -62,13 +57,16 @@ class WebhookServer {
 
  private:
   struct Job;
-  void Serve(web::http::http_request request);
+  class Session;
+  struct Transport;  // Boost.Asio: the io_context, its threads, the acceptor, the live sessions
+  void Accept();
+  [[nodiscard]] bool Enqueue(std::shared_ptr<Job> job);  // false once stopping
   void Work();
 
   Options options_;
   std::function<CertificateBundle()> certificate_;
   std::map<std::string, Handler> handlers_;
-  std::unique_ptr<web::http::experimental::listener::http_listener> listener_;
+  std::unique_ptr<Transport> transport_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> queue_;
