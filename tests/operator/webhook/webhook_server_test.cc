@@ -49,11 +49,12 @@ struct Reply {
   std::string error;
 };
 
-// POST over TLS trusting only `ca_pem` and requiring the certificate to name kHost.
-Reply Post(int port, const std::string& ca_pem, const std::string& path, const std::string& body) {
+// Sends `request` (raw HTTP) over TLS trusting only `ca_pem` and requiring the certificate to
+// name kHost, and reads to the end of the connection. On failure `error` says why.
+std::string Exchange(int port, const std::string& ca_pem, const std::string& request,
+                     std::string* error) {
   namespace ssl = boost::asio::ssl;
   using tcp = boost::asio::ip::tcp;
-  Reply reply;
   boost::asio::io_context io;
   ssl::context ctx(ssl::context::tls_client);
   boost::system::error_code ec;
@@ -65,17 +66,26 @@ Reply Post(int port, const std::string& ca_pem, const std::string& path, const s
   stream.lowest_layer().connect(
       tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)), ec);
   if (!ec) stream.handshake(ssl::stream_base::client, ec);
+  if (!ec) boost::asio::write(stream, boost::asio::buffer(request), ec);
   if (ec) {
-    reply.error = ec.message();
-    return reply;
+    *error = ec.message();
+    return "";
   }
-  const std::string request =
-      "POST " + path + " HTTP/1.1\r\nHost: " + kHost +
-      "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-      "\r\nConnection: close\r\n\r\n" + body;
-  boost::asio::write(stream, boost::asio::buffer(request), ec);
   std::string response;
   boost::asio::read(stream, boost::asio::dynamic_buffer(response), ec);
+  return response;
+}
+
+// POST over verified TLS (see Exchange).
+Reply Post(int port, const std::string& ca_pem, const std::string& path, const std::string& body) {
+  Reply reply;
+  const std::string response = Exchange(
+      port, ca_pem,
+      "POST " + path + " HTTP/1.1\r\nHost: " + kHost +
+          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+          "\r\nConnection: close\r\n\r\n" + body,
+      &reply.error);
+  if (!reply.error.empty()) return reply;
   const auto space = response.find(' ');
   const auto head_end = response.find("\r\n\r\n");
   if (space == std::string::npos || head_end == std::string::npos) {
@@ -87,25 +97,11 @@ Reply Post(int port, const std::string& ca_pem, const std::string& path, const s
   return reply;
 }
 
-// Sends `head` (a request's head, maybe the start of its body) over verified TLS and reads to the
-// end; the status code, or 0.
+// Sends `head` (a request's head, maybe the start of its body) and reads to the end; the status
+// code, or 0.
 int SendHead(int port, const std::string& ca_pem, const std::string& head) {
-  namespace ssl = boost::asio::ssl;
-  using tcp = boost::asio::ip::tcp;
-  boost::asio::io_context io;
-  ssl::context ctx(ssl::context::tls_client);
-  boost::system::error_code ec;
-  ctx.add_certificate_authority(boost::asio::buffer(ca_pem.data(), ca_pem.size()), ec);
-  ctx.set_verify_mode(ssl::verify_peer);
-  ssl::stream<tcp::socket> stream(io, ctx);
-  SSL_set_tlsext_host_name(stream.native_handle(), kHost);
-  stream.lowest_layer().connect(
-      tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)), ec);
-  if (!ec) stream.handshake(ssl::stream_base::client, ec);
-  if (!ec) boost::asio::write(stream, boost::asio::buffer(head), ec);
-  if (ec) return 0;
-  std::string response;
-  boost::asio::read(stream, boost::asio::dynamic_buffer(response), ec);
+  std::string error;
+  const std::string response = Exchange(port, ca_pem, head, &error);
   return response.size() > 12 ? std::stoi(response.substr(9, 3)) : 0;
 }
 
