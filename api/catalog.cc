@@ -36,16 +36,23 @@ std::vector<FieldError> HttpSinkRules(const PropertyValues& values) {
   return errors;
 }
 
-// file_roll: deflate and snappy are Avro block codecs.
+// file_roll: a directory to write to; at most 24 hours to round to; deflate and snappy are Avro
+// block codecs.
 std::vector<FieldError> FileRollRules(const PropertyValues& values) {
+  std::vector<FieldError> errors;
+  if (values.GetString("directory").empty()) errors.push_back({"directory", "must not be empty"});
+  if (values.GetString("roundUnit") == "hour" && values.GetInt("roundValue") > 24) {
+    errors.push_back({"roundValue", "at most 24 for roundUnit hour, got " +
+                                        std::to_string(values.GetInt("roundValue"))});
+  }
   const std::string& compression = values.GetString("compression");
   if (values.GetString("serializer") != "avro_event" &&
       (compression == "deflate" || compression == "snappy")) {
-    return {{"compression", compression +
-                                " compresses Avro blocks: it needs serializer avro_event (use gzip "
-                                "or zstd to compress text or json)"}};
+    errors.push_back({"compression", compression +
+                                         " compresses Avro blocks: it needs serializer avro_event "
+                                         "(use gzip or zstd to compress text or json)"});
   }
-  return {};
+  return errors;
 }
 
 const std::vector<ComponentType>& Sources() {

@@ -137,8 +137,6 @@ class FileRollSink final : public Sink {
   const size_t max_open_files_;
   const bool round_;
   const int round_value_;
-  const std::string round_unit_name_;
-  const std::string serializer_name_;
   const std::string compression_;   // none | gzip | zstd | deflate | snappy
   std::string compression_suffix_;  // "", ".gz", ".zst" (text and json only)
   avro::Codec avro_codec_ = avro::Codec::kNull;

@@ -459,8 +459,14 @@ TEST(FileRollSinkTest, RoundByHoursAndRejectsAnImpossibleRoundValue) {
   sink.Stop();
   EXPECT_EQ(Closed(tmp.path() + "/" + LocalDirectory(ts, "%d-%H-%M", 0, 6)).size(), 1u);
 
-  FileRollSink bad(FileRollConfig(tmp.path(), ", round: true, roundValue: 30, roundUnit: hour"));
-  EXPECT_EQ(bad.Start().code(), Status::Code::kInvalidArgument);
+  // Rejected by the validator (so by `validate` and the operator too), before any sink is built.
+  auto bad = api::ParseFlow(
+      "sources: [{name: s, type: netcat, port: 7000, channels: [c]}]\n"
+      "channels: [{name: c, type: memory}]\n"
+      "sinks: [{name: k, type: file_roll, channel: c, directory: /tmp/x, round: true, "
+      "roundValue: 30, roundUnit: hour}]\n");
+  EXPECT_EQ(api::JoinErrors(bad.errors),
+            "spec.sinks[0].roundValue: at most 24 for roundUnit hour, got 30");
 }
 
 TEST(FileRollSinkTest, WithoutRoundTheSecondIsKept) {
@@ -512,6 +518,11 @@ TEST(FileRollSinkTest, TheCatalogueRejectsAnUnknownSerializerOrRoundUnit) {
   EXPECT_NE(api::JoinErrors(unit.errors).find("roundUnit"), std::string::npos);
   auto value = api::ParseFlow(flow + "round: true, roundValue: 0}]\n");
   EXPECT_FALSE(value.flow);
+  auto empty = api::ParseFlow(
+      "sources: [{name: s, type: netcat, port: 7000, channels: [c]}]\n"
+      "channels: [{name: c, type: memory}]\n"
+      "sinks: [{name: k, type: file_roll, channel: c, directory: \"\"}]\n");
+  EXPECT_EQ(api::JoinErrors(empty.errors), "spec.sinks[0].directory: must not be empty");
 }
 
 TEST(FileRollSinkTest, IsRegisteredAsFileRoll) {
