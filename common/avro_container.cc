@@ -2,11 +2,10 @@
 
 #include <snappy.h>
 #include <zlib.h>
-#include <zstd.h>
 
 #include <random>
 
-#include "common/decompress.h"
+#include "common/compression.h"
 
 namespace acequia::avro {
 namespace {
@@ -18,24 +17,6 @@ Status Malformed(const std::string& what) {
 uint32_t Crc32(std::string_view data) {
   return static_cast<uint32_t>(
       crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
-}
-
-Status Deflate(std::string_view in, std::string* out) {
-  z_stream z{};
-  // Raw deflate (no zlib or gzip wrapper), as the specification's deflate codec is RFC 1951.
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Status::Internal("zlib: deflateInit2 failed");
-  }
-  const size_t start = out->size();
-  out->resize(start + deflateBound(&z, static_cast<uLong>(in.size())));
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out->data() + start);
-  z.avail_out = static_cast<uInt>(out->size() - start);
-  const int rc = deflate(&z, Z_FINISH);
-  out->resize(start + z.total_out);
-  deflateEnd(&z);
-  return rc == Z_STREAM_END ? Status::Ok() : Status::Internal("zlib: deflate did not finish");
 }
 
 }  // namespace
@@ -102,7 +83,7 @@ Status AppendBlock(Codec codec, int64_t count, std::string_view objects, std::st
     case Codec::kNull:
       break;
     case Codec::kDeflate:
-      if (Status s = Deflate(objects, &compressed); !s.ok()) return s;
+      if (Status s = Deflate(objects, DeflateFormat::kRaw, &compressed); !s.ok()) return s;
       data = compressed;
       break;
     case Codec::kSnappy: {
@@ -115,15 +96,10 @@ Status AppendBlock(Codec codec, int64_t count, std::string_view objects, std::st
       data = compressed;
       break;
     }
-    case Codec::kZstandard: {
-      compressed.resize(ZSTD_compressBound(objects.size()));
-      const size_t n =
-          ZSTD_compress(compressed.data(), compressed.size(), objects.data(), objects.size(), 3);
-      if (ZSTD_isError(n)) return Status::Internal(std::string("zstd: ") + ZSTD_getErrorName(n));
-      compressed.resize(n);
+    case Codec::kZstandard:
+      if (Status s = ZstdCompress(objects, 3, &compressed); !s.ok()) return s;
       data = compressed;
       break;
-    }
   }
   PutLong(out, count);
   PutBytes(out, data);

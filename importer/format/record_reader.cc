@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "common/decompress.h"
+#include "common/compression.h"
 
 namespace acequia::importer {
 namespace {
@@ -22,7 +22,7 @@ Result<std::string> ReadDecompressed(const std::string& path) {
   std::string raw = text.str();
   std::string out;
   if (path.ends_with(".gz")) {
-    if (!Inflate(raw, DeflateFormat::kGzipOrZlib, &out).ok()) {
+    if (!Inflate(raw, DeflateFormat::kGzip, &out).ok()) {
       return Status::IoError(path + ": corrupt gzip data");
     }
     return out;

@@ -3,8 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +11,7 @@
 #include <cstring>
 #include <utility>
 
+#include "common/compression.h"
 #include "common/logging.h"
 #include "sidecar/core/event_json.h"
 #include "sidecar/core/registry.h"
@@ -29,30 +28,6 @@ constexpr std::string_view kEventSchema =
 // Buffers bigger than this are released after their batch instead of being kept for the next.
 constexpr size_t kKeptBufferBytes = 1 << 20;
 constexpr int kMaxNameAttempts = 1000;
-
-// `text` as one gzip member (zlib, windowBits 15 + 16) or one zstd frame (level 3).
-Status CompressMember(const std::string& codec, const std::string& text, std::string* out) {
-  if (codec == "zstd") {
-    out->resize(ZSTD_compressBound(text.size()));
-    const size_t n = ZSTD_compress(out->data(), out->size(), text.data(), text.size(), 3);
-    if (ZSTD_isError(n)) return Status::Internal(ZSTD_getErrorName(n));
-    out->resize(n);
-    return Status::Ok();
-  }
-  z_stream z{};
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return Status::Internal("deflateInit2 failed");
-  }
-  out->resize(deflateBound(&z, text.size()) + 32);
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  z.avail_in = static_cast<uInt>(text.size());
-  z.next_out = reinterpret_cast<Bytef*>(out->data());
-  z.avail_out = static_cast<uInt>(out->size());
-  const int rc = deflate(&z, Z_FINISH);
-  out->resize(z.total_out);
-  deflateEnd(&z);
-  return rc == Z_STREAM_END ? Status::Ok() : Status::Internal("deflate did not finish");
-}
 
 std::string ErrnoText(int error) {
   char buffer[256];
@@ -422,7 +397,9 @@ Status FileRollSink::Flush(OpenFile& file) {
   } else if (compression_suffix_ != "") {
     // One complete gzip member / zstd frame per write: a reader decompresses the concatenation,
     // and truncating at a batch's first offset still leaves whole members.
-    if (Status s = CompressMember(compression_, file.pending, &compressed); !s.ok()) {
+    Status s = compression_ == "zstd" ? ZstdCompress(file.pending, 3, &compressed)
+                                      : Deflate(file.pending, DeflateFormat::kGzip, &compressed);
+    if (!s.ok()) {
       return s.Annotate("compressing for " + file.in_use_path);
     }
     out = &compressed;
