@@ -28,14 +28,8 @@ class FailoverPolicy final : public SinkGroupPolicy {
   Clock::time_point NextRevival() const override;
 
  private:
-  struct Member {
-    int64_t priority = 0;
-    int failures = 0;  // in a row
-    Clock::time_point penalised_until{};
-  };
-
   std::vector<size_t> order_;  // by priority, highest first
-  std::vector<Member> members_;
+  std::vector<MemberPenalty> penalties_;
   std::chrono::milliseconds max_penalty_;
 };
 

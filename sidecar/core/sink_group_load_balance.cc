@@ -15,7 +15,7 @@ LoadBalancePolicy::LoadBalancePolicy(size_t members, Selector selector, bool bac
 std::vector<size_t> LoadBalancePolicy::Candidates(Clock::time_point now) {
   std::vector<size_t> active;
   for (size_t i = 0; i < members_.size(); ++i) {
-    if (!backoff_ || members_[i].restore_at <= now) active.push_back(i);
+    if (!backoff_ || !members_[i].Active(now)) active.push_back(i);
   }
   if (active.empty()) return active;
   if (selector_ == Selector::kRandom) {
@@ -32,25 +32,16 @@ std::vector<size_t> LoadBalancePolicy::Candidates(Clock::time_point now) {
 }
 
 void LoadBalancePolicy::Succeeded(size_t member) {
-  members_[member].failures = 0;
+  members_[member].Clear();
   next_ = (member + 1) % members_.size();  // a turn passes only with a batch delivered
 }
 
 void LoadBalancePolicy::Failed(size_t member, Clock::time_point now) {
-  if (!backoff_) return;
-  Member& m = members_[member];
-  m.failures = std::min(m.failures + 1, 30);
-  m.restore_at = now + std::min<std::chrono::milliseconds>(
-                           max_timeout_, kBaseBackoff * (int64_t{1} << m.failures));
+  if (backoff_) members_[member].Fail(now, kBaseBackoff, max_timeout_);
 }
 
 SinkGroupPolicy::Clock::time_point LoadBalancePolicy::NextRevival() const {
-  auto next = Clock::time_point::max();
-  const auto now = Clock::now();
-  for (const auto& m : members_) {
-    if (m.restore_at > now) next = std::min(next, m.restore_at);
-  }
-  return next;
+  return EarliestRevival(members_);
 }
 
 }  // namespace acequia::sidecar

@@ -29,12 +29,7 @@ class LoadBalancePolicy final : public SinkGroupPolicy {
   Clock::time_point NextRevival() const override;
 
  private:
-  struct Member {
-    int failures = 0;
-    Clock::time_point restore_at{};
-  };
-
-  std::vector<Member> members_;
+  std::vector<MemberPenalty> members_;
   Selector selector_;
   bool backoff_;
   std::chrono::milliseconds max_timeout_;

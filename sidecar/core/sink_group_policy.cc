@@ -5,6 +5,15 @@
 
 namespace acequia::sidecar {
 
+SinkGroupPolicy::Clock::time_point EarliestRevival(const std::vector<MemberPenalty>& penalties) {
+  auto next = SinkGroupPolicy::Clock::time_point::max();
+  const auto now = SinkGroupPolicy::Clock::now();
+  for (const auto& penalty : penalties) {
+    if (penalty.Active(now)) next = std::min(next, penalty.until);
+  }
+  return next;
+}
+
 Result<std::unique_ptr<SinkGroupPolicy>> MakeSinkGroupPolicy(const api::SinkGroupConfig& group) {
   const auto& processor = group.processor;
   const auto& props = processor.properties;

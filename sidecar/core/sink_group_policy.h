@@ -5,8 +5,10 @@
 // Threading: used by one thread, the group runner's.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -28,6 +30,24 @@ class SinkGroupPolicy {
   // When the first penalised member may take again (Clock::time_point::max() when none is).
   virtual Clock::time_point NextRevival() const = 0;
 };
+
+// A member's exponential penalty (failover's penalty, load_balance's backoff): after n failures in
+// a row it sits out min(most, 2^n × base); a success clears the count.
+struct MemberPenalty {
+  using Clock = SinkGroupPolicy::Clock;
+  int failures = 0;  // in a row, at most 30
+  Clock::time_point until{};
+
+  void Fail(Clock::time_point now, std::chrono::milliseconds base, std::chrono::milliseconds most) {
+    failures = std::min(failures + 1, 30);
+    until = now + std::min<std::chrono::milliseconds>(most, base * (int64_t{1} << failures));
+  }
+  void Clear() { failures = 0; }
+  bool Active(Clock::time_point now) const { return until > now; }
+};
+
+// The earliest end of the penalties still running, or Clock::time_point::max() when none is.
+SinkGroupPolicy::Clock::time_point EarliestRevival(const std::vector<MemberPenalty>& penalties);
 
 // The policy of a group's processor (`failover` or `load_balance`); InvalidArgument with the
 // field path for a type the agent does not run as a group (`default` runs its sink alone).
